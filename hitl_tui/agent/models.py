@@ -1,0 +1,35 @@
+"""Which chat model the support agent uses: OpenAI when a key is set, else offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from hitl_tui.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    model: BaseChatModel
+    label: str  # shown to the user, so they always know which model answers
+
+
+def choose_model(settings: Settings) -> ModelChoice:
+    if settings.uses_openai:
+        from langchain_openai import ChatOpenAI
+
+        model = ChatOpenAI(
+            model=settings.openai_model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=60,
+            max_retries=1,
+        )
+        where = f" at {settings.openai_base_url}" if settings.openai_base_url else ""
+        return ModelChoice(model, f"OpenAI {settings.openai_model}{where}")
+    from hitl_tui.agent.offline import OfflineSupportModel
+
+    return ModelChoice(
+        OfflineSupportModel(), "offline support model (set OPENAI_API_KEY for OpenAI)"
+    )

@@ -1,0 +1,193 @@
+"""Command-line entry point: argument parsing and printing only; the work is in the core."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hitl_tui import __version__
+from hitl_tui.errors import DatabaseUnavailable, HitlError, UsageError
+
+EPILOG = """\
+examples:
+  hitl-tui                              both panes side by side (demo)
+  hitl-tui ask "How do I configure SSL for nginx?"
+  hitl-tui pending
+  hitl-tui resume t-1a2b3c --data "Run certbot --nginx, then reload nginx."
+  hitl-tui resume t-1a2b3c --approve
+  hitl-tui db status
+
+exit codes: 0 ok, 2 usage error or bad --graph, 3 thread not found or nothing pending,
+4 claimed or already answered by another operator, 5 database unreachable.
+configuration: environment variables or a .env file (see .env.example).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _global_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("global options")
+    group.add_argument(
+        "--graph",
+        metavar="MODULE_OR_FILE:ATTR",
+        default=argparse.SUPPRESS,
+        help="the graph to run: a StateGraph builder, compiled graph or "
+        "zero-argument factory (default: the built-in support agent)",
+    )
+    group.add_argument(
+        "--mongodb-uri",
+        metavar="URI",
+        default=argparse.SUPPRESS,
+        help="MongoDB to use (default: MONGODB_URI, else the embedded server)",
+    )
+    group.add_argument(
+        "--db-name",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="database of the checkpoints (default: HITL_DB_NAME or checkpointing_db)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options()
+    parser = _Parser(
+        prog="hitl-tui",
+        description="Operator console for LangGraph human-in-the-loop interrupts saved in MongoDB.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"hitl-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common], **kwargs
+        )
+
+    user = command("user", "the chat pane only (the user's side)")
+    user.add_argument("--thread", metavar="ID", help="reopen this thread (default: a new one)")
+    command("admin", "the operator pane only")
+    serve = command("serve", "serve the console in a web browser (for demos to a room)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--mode", choices=["both", "user", "admin"], default="both")
+
+    ask = command("ask", "send a user message; print the answer, or say the ticket waits")
+    ask.add_argument("text", metavar="TEXT")
+    ask.add_argument("--thread", metavar="ID", help="continue this thread (default: a new one)")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+
+    pending = command("pending", "list every pending interrupt, decoded")
+    pending.add_argument("--json", action="store_true", help="print JSON")
+
+    show = command("show", "a thread's conversation, next nodes and pending interrupts")
+    show.add_argument("thread", metavar="THREAD")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    resume = command(
+        "resume",
+        "answer a pending interrupt and run the thread on",
+        epilog="Each interrupt kind accepts the decisions that fit it; see `pending`.",
+    )
+    resume.add_argument("thread", metavar="THREAD")
+    decision = resume.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--data", metavar="TEXT", help="answer a question with TEXT")
+    decision.add_argument("--approve", action="store_true", help="approve the action or plan")
+    decision.add_argument("--reject", action="store_true", help="reject the action or plan")
+    decision.add_argument("--edit", metavar="JSON", help="approve with these arguments instead")
+    decision.add_argument("--json-value", metavar="JSON", help="resume with this exact JSON value")
+    resume.add_argument("--reason", metavar="TEXT", help="why (with --reject)")
+    resume.add_argument("--interrupt", metavar="ID", help="which interrupt, when several wait")
+    resume.add_argument("--operator", metavar="NAME", help="who answers (default: HITL_OPERATOR)")
+    resume.add_argument("--json", action="store_true", help="print JSON")
+
+    release = command("release", "free a ticket claimed by an operator")
+    release.add_argument("thread", metavar="THREAD")
+    release.add_argument("--interrupt", metavar="ID", help="which interrupt, when several wait")
+
+    audit = command("audit", "the decisions taken, oldest first")
+    audit.add_argument("thread", metavar="THREAD", nargs="?")
+    audit.add_argument("--json", action="store_true", help="print JSON")
+
+    db = command("db", "manage the embedded database server")
+    db.add_argument("action", choices=["start", "stop", "status"])
+    db.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hitl_tui import output
+
+    try:
+        args = build_parser().parse_args(argv)
+        return run(args)
+    except HitlError as error:
+        output.error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return 130
+    except Exception as error:  # a last resort: one line, never a traceback
+        from pymongo.errors import ConnectionFailure
+
+        if isinstance(error, ConnectionFailure):
+            output.error(f"database unreachable: {type(error).__name__}")
+            return DatabaseUnavailable.exit_code
+        output.error(f"unexpected error: {type(error).__name__}: {error}")
+        return 1
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    from pydantic import ValidationError
+
+    from hitl_tui.settings import Settings
+
+    overrides = {}
+    if getattr(args, "mongodb_uri", None):
+        overrides["mongodb_uri"] = args.mongodb_uri
+    if getattr(args, "db_name", None):
+        overrides["db_name"] = args.db_name
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise UsageError(f"bad setting {where}: {first.get('msg')}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    graph = getattr(args, "graph", None)
+    command = args.command or "both"
+    if command in ("both", "user", "admin"):
+        from hitl_tui.console.app import run_console
+
+        return run_console(
+            settings, mode=command, graph_spec=graph, thread_id=getattr(args, "thread", None)
+        )
+    if command == "serve":
+        from hitl_tui.console.serve import serve
+
+        return serve(args.host, args.port, args.mode, graph)
+    if command == "db":
+        from hitl_tui.commands import db_command
+
+        return db_command(settings, args.action, args.json)
+    from hitl_tui import commands
+
+    handler: Callable[..., int] = getattr(commands, f"{command}_command")
+    return handler(settings, args, graph)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""The headless commands (ask, pending, show, resume, release, audit, db): the seed's
+user_main / admin_main without the prompts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hitl_tui import output
+from hitl_tui.errors import NotFoundError, UsageError
+from hitl_tui.settings import Settings
+
+
+def _hub(settings: Settings, graph: str | None) -> Any:
+    from hitl_tui.hitl.runtime import Hub
+
+    if settings.uses_embedded_db:
+        from hitl_tui.db.embedded import EmbeddedServer
+
+        if not EmbeddedServer(settings.data_dir).status().running:
+            output.note("starting the embedded database…")
+    return Hub(settings, graph)
+
+
+def _print_message(message: Any) -> None:
+    from hitl_tui.hitl.snapshot import message_as_json, message_text
+
+    data = message_as_json(message)
+    role = data["role"]
+    style = {"user": "bold cyan", "assistant": "bold green", "tool": "bold magenta"}.get(
+        role, "bold"
+    )
+    text = message_text(message)
+    calls = data["tool_calls"]
+    if text:
+        output.line((f"{role}: ", style), text)
+    for call in calls:
+        output.line(
+            (f"{role}: ", style),
+            ("calls ", "dim"),
+            (str(call["name"]), "bold"),
+            " ",
+            json.dumps(call["args"], ensure_ascii=False),
+        )
+
+
+def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.conversation import ask
+
+    hub = _hub(settings, graph)
+    try:
+        if not args.json:
+            output.line(("model: ", "dim"), (hub.model_label, "dim"))
+        result = ask(hub, args.text, args.thread, on_message=None if args.json else _print_message)
+    finally:
+        hub.close()
+    if args.json:
+        output.json_line(result.as_json())
+    elif result.status == "waiting":
+        output.line(
+            ("⏸ waiting for an operator", "bold yellow"), " on thread ", (result.thread_id, "bold")
+        )
+        output.line(("answer it with: ", "dim"), f"hitl-tui resume {result.thread_id} --data TEXT")
+    else:
+        output.line(("thread ", "dim"), (result.thread_id, "dim"))
+    return 0
+
+
+def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.inbox import Inbox
+    from hitl_tui.hitl.kinds import kind_named
+
+    hub = _hub(settings, graph)
+    try:
+        items = Inbox(hub.store).refresh()
+    finally:
+        hub.close()
+    if args.json:
+        output.json_line([item.as_json() for item in items])
+        return 0
+    if not items:
+        output.line(("nothing pending", "dim"))
+        return 0
+    for item in items:
+        claimed = f"  claimed by {item.claimed_by}" if item.claimed_by else ""
+        output.line(
+            (item.thread_id, "bold"),
+            "  ",
+            (item.kind, "cyan"),
+            f"  {_age(item.age_seconds())}",
+            (claimed, "yellow"),
+        )
+        output.line("  ", kind_named(item.kind).summary(item.value))
+        for call in item.tool_calls:
+            output.line(
+                "  ",
+                ("tool call ", "dim"),
+                (str(call["name"]), "magenta"),
+                " ",
+                json.dumps(call["args"], ensure_ascii=False),
+            )
+        output.line(("  interrupt ", "dim"), (item.interrupt_id, "dim"))
+    return 0
+
+
+def show_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.conversation import thread, thread_json
+
+    hub = _hub(settings, graph)
+    try:
+        snapshot = thread(hub, args.thread)
+    finally:
+        hub.close()
+    if args.json:
+        output.json_line(thread_json(snapshot))
+        return 0
+    output.line(
+        ("thread ", "dim"),
+        (snapshot.thread_id, "bold"),
+        ("  next: ", "dim"),
+        ", ".join(snapshot.next) or "(finished)",
+    )
+    for message in snapshot.messages:
+        _print_message(message)
+    for item in snapshot.pending:
+        output.line(
+            ("⏸ pending ", "bold yellow"),
+            (item.kind, "cyan"),
+            " ",
+            json.dumps(item.value, ensure_ascii=False, default=str),
+            ("  interrupt ", "dim"),
+            (item.interrupt_id, "dim"),
+        )
+    for problem in snapshot.problems:
+        output.line(("! ", "bold red"), problem)
+    return 0
+
+
+def decision_from(args: argparse.Namespace) -> Any:
+    from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision
+
+    if args.reason is not None and not args.reject:
+        raise UsageError("--reason goes with --reject")
+    if args.data is not None:
+        if not args.data.strip():
+            raise UsageError("--data is empty; an operator's answer needs text")
+        return Decision(RESPOND, text=args.data)
+    if args.approve:
+        return Decision(APPROVE)
+    if args.reject:
+        return Decision(REJECT, text=args.reason)
+    if args.edit is not None:
+        return Decision(EDIT, args=_json_argument("--edit", args.edit))
+    return Decision(JSON, value=_json_argument("--json-value", args.json_value))
+
+
+def _json_argument(flag: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"{flag} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+
+
+def resume_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.resume import resume
+
+    decision = decision_from(args)
+    operator = args.operator or settings.operator
+    hub = _hub(settings, graph)
+    try:
+        result = resume(
+            hub,
+            args.thread,
+            decision,
+            operator,
+            args.interrupt,
+            on_message=None if args.json else _print_message,
+        )
+    finally:
+        hub.close()
+    if args.json:
+        output.json_line(result.as_json())
+    elif result.still_pending:
+        output.line(
+            ("⏸ the thread waits again: ", "bold yellow"),
+            f"{len(result.still_pending)} pending interrupt(s)",
+        )
+    return 0
+
+
+def release_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl import claims
+    from hitl_tui.hitl.resume import pending_target
+
+    hub = _hub(settings, graph)
+    try:
+        target = pending_target(hub, args.thread, args.interrupt)
+        if not claims.release_any(hub.store, target.thread_id, target.interrupt_id):
+            raise NotFoundError(f"thread {args.thread} has no claim to release")
+    finally:
+        hub.close()
+    output.line("released ", (args.thread, "bold"))
+    return 0
+
+
+def audit_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl import audit
+    from hitl_tui.hitl.store import validate_thread_id
+
+    if args.thread:
+        validate_thread_id(args.thread)
+    hub = _hub(settings, graph)
+    try:
+        entries = audit.history(hub.store, args.thread)
+    finally:
+        hub.close()
+    if args.json:
+        output.json_line(entries)
+        return 0
+    if not entries:
+        output.line(("no decisions recorded", "dim"))
+    for entry in entries:
+        style = {"resumed": "green", "failed": "bold red"}.get(entry["outcome"], "yellow")
+        output.line(
+            (entry["started_at"][:19], "dim"),
+            "  ",
+            (entry["thread_id"], "bold"),
+            "  ",
+            entry["operator"],
+            "  ",
+            entry["decision"].get("action", "?"),
+            "  ",
+            (entry["outcome"], style),
+            f"  {entry['error']}" if entry.get("error") else "",
+        )
+    return 0
+
+
+def db_command(settings: Settings, action: str, as_json: bool) -> int:
+    from hitl_tui.db.embedded import EmbeddedServer
+    from hitl_tui.db.uri import redact_uri
+
+    server = EmbeddedServer(settings.data_dir)
+    if settings.mongodb_uri and action != "status":
+        raise UsageError(
+            f"MONGODB_URI is set ({redact_uri(settings.mongodb_uri)}); "
+            "the embedded database is not used"
+        )
+    if action == "start":
+        server.ensure_running()
+    elif action == "stop":
+        stopped = server.stop()
+        if not as_json:
+            output.line("stopped" if stopped else "not running")
+            return 0
+    status = server.status()
+    if as_json:
+        output.json_line(status.as_json())
+    elif status.running:
+        output.line(
+            ("running ", "bold green"), f"{status.uri}  pid {status.pid}  data {status.data_dir}"
+        )
+    else:
+        output.line(("not running ", "bold yellow"), f"data {status.data_dir}")
+    return 0
+
+
+def _age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"

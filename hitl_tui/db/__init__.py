@@ -1,0 +1,1 @@
+"""Connecting to MongoDB: the embedded server's lifecycle, clients, indexes."""

@@ -1,0 +1,116 @@
+"""The user's side: send a message on a thread, read the thread back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage
+
+from hitl_tui.errors import NotFoundError, UsageError
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.hitl.snapshot import (
+    PendingInterrupt,
+    ThreadSnapshot,
+    load_snapshot,
+    message_as_json,
+    message_text,
+)
+from hitl_tui.hitl.store import validate_thread_id
+
+MAX_MESSAGE_CHARS = 100_000
+
+
+@dataclass
+class AskResult:
+    thread_id: str
+    status: str  # "answered" | "waiting"
+    answer: str | None
+    pending: list[PendingInterrupt] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "thread_id": self.thread_id,
+            "status": self.status,
+            "answer": self.answer,
+            "pending": [p.as_json() for p in self.pending],
+        }
+
+
+def new_thread_id() -> str:
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+def ask(
+    hub: Hub,
+    text: str,
+    thread_id: str | None = None,
+    on_message: Callable[[Any], None] | None = None,
+) -> AskResult:
+    """Run one user turn to its end: the agent answers, or the ticket waits for a human."""
+    if not text.strip():
+        raise UsageError("the message is empty")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise UsageError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
+    thread_id = validate_thread_id(thread_id) if thread_id else new_thread_id()
+    before = load_snapshot(hub.store, thread_id)
+    if before is not None and before.pending:
+        raise UsageError(
+            f"thread {thread_id} is waiting for an operator; the new message was not sent"
+        )
+    config = {"configurable": {"thread_id": thread_id}}
+    for update in hub.graph.stream(
+        {"messages": [HumanMessage(text)]}, config, stream_mode="updates"
+    ):
+        if on_message is not None:
+            for message in messages_in_update(update):
+                on_message(message)
+    return result_of(hub, thread_id)
+
+
+def result_of(hub: Hub, thread_id: str) -> AskResult:
+    snapshot = load_snapshot(hub.store, thread_id)
+    if snapshot is None:
+        raise NotFoundError(f"thread {thread_id} not found")
+    if snapshot.pending:
+        return AskResult(thread_id, "waiting", None, snapshot.pending)
+    return AskResult(thread_id, "answered", last_answer(snapshot.messages), [])
+
+
+def last_answer(messages: list[Any]) -> str | None:
+    for message in reversed(messages):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            return message_text(message)
+        if isinstance(message, HumanMessage):
+            return None
+    return None
+
+
+def thread(hub: Hub, thread_id: str) -> ThreadSnapshot:
+    validate_thread_id(thread_id)
+    snapshot = load_snapshot(hub.store, thread_id)
+    if snapshot is None:
+        raise NotFoundError(f"thread {thread_id} not found")
+    return snapshot
+
+
+def thread_json(snapshot: ThreadSnapshot) -> dict:
+    return {
+        "thread_id": snapshot.thread_id,
+        "next": snapshot.next,
+        "messages": [message_as_json(m) for m in snapshot.messages],
+        "pending": [p.as_json() for p in snapshot.pending],
+        "problems": snapshot.problems,
+    }
+
+
+def messages_in_update(update: Any) -> list[Any]:
+    """The messages a `stream_mode="updates"` chunk carries."""
+    found: list[Any] = []
+    if isinstance(update, dict):
+        for value in update.values():
+            if isinstance(value, dict) and isinstance(value.get("messages"), list):
+                found.extend(value["messages"])
+    return found

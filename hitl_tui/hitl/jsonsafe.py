@@ -1,0 +1,52 @@
+"""Turn decoded state (messages, pydantic models, dataclasses, bytes…) into plain JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def to_jsonable(value: Any, depth: int = 0) -> Any:
+    """A JSON-compatible copy of `value`; unknown objects become their repr."""
+    if depth > 50:
+        return "…"
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return (
+            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        )
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v, depth + 1) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return to_jsonable(value.value, depth + 1)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if hasattr(value, "model_dump"):
+        try:
+            return to_jsonable(value.model_dump(), depth + 1)
+        except Exception:
+            return repr(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value), depth + 1)
+    return repr(value)
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON text that is safe to print: C1 controls are escaped too, not only C0."""
+    text = json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

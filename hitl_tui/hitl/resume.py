@@ -1,0 +1,190 @@
+"""The operator's side: answer one pending interrupt, safely.
+
+Order matters: claim (so exactly one operator proceeds), check the interrupt is still
+pending, record the decision, resume, record the outcome. A failed resume releases the
+claim and is audited as failed, so the ticket is visibly pending again, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.types import Command
+
+from hitl_tui.errors import ConflictError, HitlError, NotFoundError, UsageError
+from hitl_tui.hitl import audit, claims
+from hitl_tui.hitl.conversation import last_answer, messages_in_update
+from hitl_tui.hitl.kinds import Decision, kind_named
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.hitl.snapshot import PendingInterrupt, load_snapshot
+from hitl_tui.hitl.store import validate_thread_id
+
+MAX_PAYLOAD_BYTES = 15 * 1024 * 1024  # below MongoDB's 16 MB document limit, with room
+
+
+@dataclass
+class ResumeResult:
+    thread_id: str
+    interrupt_id: str
+    answer: str | None
+    still_pending: list[PendingInterrupt] = field(default_factory=list)
+    checkpoint_after: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "thread_id": self.thread_id,
+            "interrupt_id": self.interrupt_id,
+            "status": "waiting" if self.still_pending else "answered",
+            "answer": self.answer,
+            "pending": [p.as_json() for p in self.still_pending],
+        }
+
+
+def pending_target(hub: Hub, thread_id: str, interrupt_id: str | None) -> PendingInterrupt:
+    """The interrupt to answer: the only one, or the one named."""
+    validate_thread_id(thread_id)
+    snapshot = load_snapshot(hub.store, thread_id)
+    if snapshot is None:
+        raise NotFoundError(f"thread {thread_id} not found")
+    if not snapshot.pending:
+        answered = claims.last_answered(hub.store, thread_id)
+        if answered is not None and interrupt_id in (None, answered["interrupt_id"]):
+            raise ConflictError(f"thread {thread_id}: {claims.conflict_message(answered)}")
+        raise NotFoundError(f"thread {thread_id} has nothing pending")
+    if interrupt_id is None:
+        if len(snapshot.pending) > 1:
+            ids = ", ".join(p.interrupt_id for p in snapshot.pending)
+            raise UsageError(
+                f"thread {thread_id} has {len(snapshot.pending)} pending interrupts; "
+                f"choose one with --interrupt ({ids})"
+            )
+        return snapshot.pending[0]
+    for item in snapshot.pending:
+        if item.interrupt_id == interrupt_id:
+            return item
+    done = claims.claim_of(hub.store, thread_id, interrupt_id)
+    if done and done.get("state") == claims.DONE:
+        raise ConflictError(claims.conflict_message(done))
+    raise NotFoundError(f"interrupt {interrupt_id} is not pending in thread {thread_id}")
+
+
+def resume_value_for(item: PendingInterrupt, decision: Decision) -> Any:
+    value = kind_named(item.kind).resume_value(item.value, decision)
+    _check_size(value)
+    return value
+
+
+def resume(
+    hub: Hub,
+    thread_id: str,
+    decision: Decision,
+    operator: str,
+    interrupt_id: str | None = None,
+    on_message: Callable[[Any], None] | None = None,
+) -> ResumeResult:
+    """Answer one interrupt of `thread_id` and run the graph to its next stop."""
+    target = pending_target(hub, thread_id, interrupt_id)
+    value = resume_value_for(target, decision)
+    _check_graph_fits(hub, target)
+    claim = claims.acquire(
+        hub.store, thread_id, target.interrupt_id, operator, hub.settings.claim_seconds
+    )
+    try:
+        return _resume_claimed(hub, target, decision, value, operator, claim, on_message)
+    except BaseException:
+        claims.release(hub.store, claim)
+        raise
+
+
+def _resume_claimed(
+    hub: Hub,
+    target: PendingInterrupt,
+    decision: Decision,
+    value: Any,
+    operator: str,
+    claim: claims.Claim,
+    on_message: Callable[[Any], None] | None,
+) -> ResumeResult:
+    # Between our look and our claim another operator may have finished: look again.
+    fresh = load_snapshot(hub.store, target.thread_id)
+    still = fresh and any(p.interrupt_id == target.interrupt_id for p in fresh.pending)
+    if not still:
+        previous = claims.claim_of(hub.store, target.thread_id, target.interrupt_id)
+        raise ConflictError(
+            f"interrupt {target.interrupt_id} of thread {target.thread_id} was answered already"
+            + (
+                f" ({claims.conflict_message(previous)})"
+                if previous and previous.get("state") == claims.DONE
+                else ""
+            )
+        )
+    claims.mark(hub.store, claim, claims.RESUMING)
+    entry = audit.record_start(
+        hub.store,
+        operator=operator,
+        thread_id=target.thread_id,
+        interrupt_id=target.interrupt_id,
+        kind=target.kind,
+        decision={
+            "action": decision.action,
+            "text": decision.text,
+            "args": decision.args,
+            "value": decision.value,
+        },
+        resume_value=value,
+        checkpoint_before=fresh.checkpoint_id,
+    )
+    several = len(fresh.pending) > 1
+    command = Command(resume={target.interrupt_id: value} if several else value)
+    config = {"configurable": {"thread_id": target.thread_id}}
+    try:
+        for update in hub.graph.stream(command, config, stream_mode="updates"):
+            if on_message is not None:
+                for message in messages_in_update(update):
+                    on_message(message)
+    except Exception as error:
+        audit.record_end(hub.store, entry, audit.FAILED, error=f"{type(error).__name__}: {error}")
+        raise ResumeFailed(
+            f"resuming thread {target.thread_id} failed: {type(error).__name__}: {error}"
+        ) from error
+    after = load_snapshot(hub.store, target.thread_id)
+    claims.mark(hub.store, claim, claims.DONE)
+    audit.record_end(
+        hub.store, entry, audit.RESUMED, checkpoint_after=after.checkpoint_id if after else None
+    )
+    return ResumeResult(
+        thread_id=target.thread_id,
+        interrupt_id=target.interrupt_id,
+        answer=last_answer(after.messages) if after and not after.pending else None,
+        still_pending=after.pending if after else [],
+        checkpoint_after=after.checkpoint_id if after else None,
+    )
+
+
+class ResumeFailed(HitlError):
+    """The graph raised while resuming; the ticket stays pending."""
+
+    exit_code = 1
+
+
+def _check_graph_fits(hub: Hub, target: PendingInterrupt) -> None:
+    """Refuse to resume a thread with a graph that lacks the interrupted node."""
+    nodes = getattr(hub.graph, "nodes", {}) or {}
+    if target.node != "?" and target.node not in nodes:
+        hint = "pass --graph MODULE_OR_FILE:ATTR" if hub.uses_builtin_graph else "check --graph"
+        raise UsageError(
+            f"thread {target.thread_id} was written by another graph "
+            f"(its node {target.node!r} is not in this one); {hint}"
+        )
+
+
+def _check_size(value: Any) -> None:
+    from hitl_tui.hitl.jsonsafe import dumps
+
+    size = len(dumps(value).encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise UsageError(
+            f"the answer is {size / 1e6:.1f} MB; MongoDB stores at most 16 MB per document"
+        )

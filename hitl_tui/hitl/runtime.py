@@ -1,0 +1,61 @@
+"""The Hub: one connection, the store, and the graph, shared by every front-end."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from hitl_tui.db.client import Connection, connect
+from hitl_tui.hitl.store import Store
+from hitl_tui.settings import Settings
+
+
+class Hub:
+    """What a command or the console needs: connect once, compile the graph on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        graph_spec: str | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        self.settings = settings
+        self.graph_spec = graph_spec
+        self.connection = connection or connect(settings)
+        self.store = Store(self.connection.client, settings.db_name)
+        self.store.ensure_indexes()
+
+    @cached_property
+    def model_label(self) -> str:
+        if self.graph_spec:
+            return f"graph {self.graph_spec}"
+        return self._model_choice.label
+
+    @cached_property
+    def _model_choice(self) -> Any:
+        from hitl_tui.agent.models import choose_model
+
+        return choose_model(self.settings)
+
+    @cached_property
+    def saver(self) -> Any:
+        from langgraph.checkpoint.mongodb import MongoDBSaver
+
+        return MongoDBSaver(self.connection.client, self.settings.db_name)
+
+    @cached_property
+    def graph(self) -> Any:
+        if self.graph_spec:
+            from hitl_tui.agent.loader import load_graph
+
+            return load_graph(self.graph_spec, self.saver)
+        from hitl_tui.agent.graph import build_support_graph
+
+        return build_support_graph(self._model_choice.model).compile(checkpointer=self.saver)
+
+    @property
+    def uses_builtin_graph(self) -> bool:
+        return self.graph_spec is None
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,257 @@
+"""Decode one checkpoint of a thread, and its pending interrupts, without the graph's code.
+
+Everything is decoded with LangGraph's own serializer. A document that cannot be decoded
+(another program's types, corrupted bytes, missing fields) is reported as undecodable
+instead of raising, so one bad thread never breaks the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+
+from hitl_tui.hitl.jsonsafe import to_jsonable
+from hitl_tui.hitl.kinds import kind_of
+from hitl_tui.hitl.store import Store
+
+INTERRUPT = "__interrupt__"
+RESUME = "__resume__"
+ERROR = "__error__"
+NULL_TASK_ID = "00000000-0000-0000-0000-000000000000"
+_CONTROL_CHANNELS = {INTERRUPT, RESUME, ERROR, "__scheduled__"}
+
+
+@dataclass
+class PendingInterrupt:
+    """One interrupt waiting for a human, decoded and ready to show."""
+
+    thread_id: str
+    interrupt_id: str
+    kind: str
+    value: Any
+    tool_calls: list[dict]
+    created_at: datetime
+    checkpoint_id: str
+    task_id: str
+    node: str
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    claim_state: str | None = None
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
+
+    def as_json(self, now: datetime | None = None) -> dict:
+        return {
+            "thread_id": self.thread_id,
+            "interrupt_id": self.interrupt_id,
+            "kind": self.kind,
+            "value": to_jsonable(self.value),
+            "tool_calls": to_jsonable(self.tool_calls),
+            "created_at": self.created_at.isoformat(),
+            "age_seconds": round(self.age_seconds(now), 3),
+            "claimed_by": self.claimed_by,
+            "checkpoint_id": self.checkpoint_id,
+            "node": self.node,
+        }
+
+
+@dataclass
+class ThreadSnapshot:
+    thread_id: str
+    checkpoint_id: str
+    created_at: datetime
+    messages: list[Any]
+    next: list[str]
+    pending: list[PendingInterrupt]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def undecodable(self) -> bool:
+        return bool(self.problems)
+
+
+def latest_checkpoint_id(store: Store, thread_id: str) -> str | None:
+    doc = store.checkpoints.find_one(
+        {"thread_id": thread_id, "checkpoint_ns": ""},
+        projection={"checkpoint_id": 1},
+        sort=[("checkpoint_id", -1)],
+    )
+    return doc["checkpoint_id"] if doc else None
+
+
+def load_snapshot(
+    store: Store, thread_id: str, checkpoint_id: str | None = None
+) -> ThreadSnapshot | None:
+    """The thread's latest checkpoint (or `checkpoint_id`), decoded; None if there is none."""
+    query: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
+    if checkpoint_id is not None:
+        query["checkpoint_id"] = checkpoint_id
+    doc = store.checkpoints.find_one(query, sort=[("checkpoint_id", -1)])
+    if doc is None:
+        return None
+    cid = str(doc.get("checkpoint_id", ""))
+    problems: list[str] = []
+    checkpoint = _decode(store, doc, "checkpoint", problems) or {}
+    if not isinstance(checkpoint, dict):
+        problems.append("checkpoint is not a mapping")
+        checkpoint = {}
+    writes = list(
+        store.writes.find({"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": cid})
+    )
+    channel_values = checkpoint.get("channel_values") or {}
+    messages = channel_values.get("messages") if isinstance(channel_values, dict) else None
+    messages = list(messages) if isinstance(messages, list) else []
+    created_at = _created_at(checkpoint, doc)
+    pending = _pending(store, thread_id, cid, created_at, writes, messages, problems)
+    return ThreadSnapshot(
+        thread_id=thread_id,
+        checkpoint_id=cid,
+        created_at=created_at,
+        messages=messages,
+        next=_next_nodes(checkpoint, pending),
+        pending=pending,
+        problems=problems,
+    )
+
+
+def _decode(store: Store, doc: dict, field_name: str, problems: list[str]) -> Any:
+    try:
+        return store.serde.loads_typed((doc["type"], doc[field_name]))
+    except Exception as error:  # any foreign or corrupted document
+        problems.append(f"undecodable {field_name}: {type(error).__name__}")
+        return None
+
+
+def _created_at(checkpoint: dict, doc: dict) -> datetime:
+    ts = checkpoint.get("ts")
+    if isinstance(ts, str):
+        try:
+            parsed = datetime.fromisoformat(ts)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    oid = doc.get("_id")
+    if hasattr(oid, "generation_time"):
+        return oid.generation_time
+    return datetime.now(UTC)
+
+
+def _node_of(task_path: object) -> str:
+    if isinstance(task_path, str) and task_path:
+        return task_path.split(",")[-1].strip() or "?"
+    return "?"
+
+
+def _pending(
+    store: Store,
+    thread_id: str,
+    checkpoint_id: str,
+    created_at: datetime,
+    writes: list[dict],
+    messages: list[Any],
+    problems: list[str],
+) -> list[PendingInterrupt]:
+    completed_tasks = {
+        w.get("task_id") for w in writes if w.get("channel") not in _CONTROL_CHANNELS
+    }
+    tool_calls = last_tool_calls(messages)
+    pending: list[PendingInterrupt] = []
+    for write in sorted(writes, key=lambda w: (str(w.get("task_id")), w.get("idx", 0))):
+        if write.get("channel") != INTERRUPT or write.get("task_id") in completed_tasks:
+            continue
+        interrupts = _decode(store, write, "value", problems)
+        if interrupts is None:
+            continue
+        if not isinstance(interrupts, list | tuple):
+            interrupts = [interrupts]
+        for interrupt in interrupts:
+            value = getattr(interrupt, "value", interrupt)
+            interrupt_id = str(getattr(interrupt, "id", "") or write.get("task_id", ""))
+            pending.append(
+                PendingInterrupt(
+                    thread_id=thread_id,
+                    interrupt_id=interrupt_id,
+                    kind=kind_of(value).name,
+                    value=value,
+                    tool_calls=tool_calls,
+                    created_at=created_at,
+                    checkpoint_id=checkpoint_id,
+                    task_id=str(write.get("task_id", "")),
+                    node=_node_of(write.get("task_path")),
+                )
+            )
+    return pending
+
+
+def _next_nodes(checkpoint: dict, pending: list[PendingInterrupt]) -> list[str]:
+    """Nodes due to run next: those whose `branch:to:NODE` trigger still holds a value."""
+    values = checkpoint.get("channel_values")
+    nodes: list[str] = []
+    if isinstance(values, dict):
+        for channel in values:
+            if isinstance(channel, str) and channel.startswith("branch:to:"):
+                nodes.append(channel.removeprefix("branch:to:"))
+    for item in pending:
+        if item.node not in nodes and item.node != "?":
+            nodes.append(item.node)
+    return nodes
+
+
+def last_tool_calls(messages: list[Any]) -> list[dict]:
+    """`{name, args, id}` of the tool calls of the last AI message."""
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            return [_tool_call(call) for call in message.tool_calls] or _raw_tool_calls(message)
+        if isinstance(message, ToolMessage):
+            continue
+        if isinstance(message, BaseMessage):
+            return []
+    return []
+
+
+def _tool_call(call: dict) -> dict:
+    return {"name": call.get("name"), "args": to_jsonable(call.get("args")), "id": call.get("id")}
+
+
+def _raw_tool_calls(message: AIMessage) -> list[dict]:
+    """The seed's OpenAI form in additional_kwargs, for messages that lack `.tool_calls`."""
+    calls = []
+    for call in message.additional_kwargs.get("tool_calls") or []:
+        function = call.get("function") or {}
+        try:
+            args = json.loads(function.get("arguments") or "{}")
+        except (TypeError, ValueError):
+            args = function.get("arguments")
+        calls.append({"name": function.get("name"), "args": args, "id": call.get("id")})
+    return calls
+
+
+ROLES = {"human": "user", "ai": "assistant", "tool": "tool", "system": "system"}
+
+
+def message_as_json(message: Any) -> dict:
+    """`{role, content, tool_calls}` for one message of the thread (DESIGN.md section 3)."""
+    if isinstance(message, BaseMessage):
+        role = ROLES.get(message.type, message.type)
+        calls = [_tool_call(c) for c in getattr(message, "tool_calls", []) or []]
+        if not calls and isinstance(message, AIMessage):
+            calls = _raw_tool_calls(message)
+        return {"role": role, "content": to_jsonable(message.content), "tool_calls": calls}
+    if isinstance(message, dict):
+        role = ROLES.get(str(message.get("role", message.get("type", "user"))), message.get("role"))
+        return {"role": role, "content": to_jsonable(message.get("content")), "tool_calls": []}
+    return {"role": "system", "content": repr(message), "tool_calls": []}
+
+
+def message_text(message: Any) -> str:
+    content = message_as_json(message)["content"]
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content)

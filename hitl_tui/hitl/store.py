@@ -1,0 +1,78 @@
+"""The collections hitl-tui reads and writes, and the indexes its queries need."""
+
+from __future__ import annotations
+
+import re
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.errors import OperationFailure
+
+from hitl_tui.errors import UsageError
+
+CHECKPOINTS = "checkpoints"
+WRITES = "checkpoint_writes"
+_THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,128}$")
+
+
+def validate_thread_id(thread_id: object) -> str:
+    """Thread ids come from users: only plain strings may reach a query."""
+    if not isinstance(thread_id, str) or not _THREAD_ID.match(thread_id):
+        raise UsageError(
+            f"invalid thread id {str(thread_id)[:40]!r}: use 1-128 letters, digits or _.:@+=-"
+        )
+    return thread_id
+
+
+class Store:
+    """Handles on MongoDBSaver's collections and ours, and the one serializer to decode with."""
+
+    def __init__(self, client: MongoClient, db_name: str) -> None:
+        self.client = client
+        self.db = client[db_name]
+        self.checkpoints = self.db[CHECKPOINTS]
+        self.writes = self.db[WRITES]
+        self.inbox = self.db["hitl_inbox"]
+        self.meta = self.db["hitl_meta"]
+        self.claims = self.db["hitl_claims"]
+        self.audit = self.db["hitl_audit"]
+        self.serde = JsonPlusSerializer()
+
+    def ensure_indexes(self) -> None:
+        """Create what the queries need; a no-op when they exist already."""
+        wanted = [
+            # MongoDBSaver.put_writes filters on task_path, which the saver's own index lacks.
+            (
+                self.writes,
+                [
+                    ("thread_id", ASCENDING),
+                    ("checkpoint_ns", ASCENDING),
+                    ("checkpoint_id", DESCENDING),
+                    ("task_id", ASCENDING),
+                    ("task_path", ASCENDING),
+                    ("idx", ASCENDING),
+                ],
+                {},
+            ),
+            (
+                self.checkpoints,
+                [
+                    ("thread_id", ASCENDING),
+                    ("checkpoint_ns", ASCENDING),
+                    ("checkpoint_id", DESCENDING),
+                ],
+                {"unique": True},
+            ),
+            (self.inbox, [("state", ASCENDING), ("thread_id", ASCENDING)], {}),
+            (self.inbox, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
+            (self.claims, [("state", ASCENDING), ("expires_at", ASCENDING)], {}),
+            (self.claims, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
+            (self.audit, [("thread_id", ASCENDING), ("started_at", ASCENDING)], {}),
+            (self.audit, [("started_at", ASCENDING)], {}),
+        ]
+        for collection, keys, options in wanted:
+            try:
+                collection.create_index(keys, **options)
+            except OperationFailure as error:
+                if error.code not in (85, 86):  # an equivalent index exists under another name
+                    raise

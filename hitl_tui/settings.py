@@ -1,0 +1,58 @@
+"""One settings object, read from the environment and a `.env` in the working directory."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "operator"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; field aliases are the documented variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    db_name: str = Field(default="checkpointing_db", validation_alias="HITL_DB_NAME")
+    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias="OPENAI_MODEL")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    operator: str = Field(default_factory=_login_name, validation_alias="HITL_OPERATOR")
+    poll_seconds: float = Field(default=1.0, gt=0, validation_alias="HITL_POLL_SECONDS")
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("hitl-tui")),
+        validation_alias=AliasChoices("HITL_DATA_DIR"),
+    )
+    claim_seconds: float = Field(default=300.0, gt=0, validation_alias="HITL_CLAIM_SECONDS")
+    connect_timeout_seconds: float = Field(
+        default=3.0, gt=0, validation_alias="HITL_CONNECT_TIMEOUT"
+    )
+    bell: bool = Field(default=True, validation_alias="HITL_BELL")
+
+    @field_validator("mongodb_uri", "openai_api_key", "openai_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def uses_embedded_db(self) -> bool:
+        return self.mongodb_uri is None
+
+    @property
+    def uses_openai(self) -> bool:
+        return self.openai_api_key is not None
