@@ -83,14 +83,23 @@ def resume(
     operator: str,
     interrupt_id: str | None = None,
     on_message: Callable[[Any], None] | None = None,
+    claim: claims.Claim | None = None,
 ) -> ResumeResult:
-    """Answer one interrupt of `thread_id` and run the graph to its next stop."""
+    """Answer one interrupt of `thread_id` and run the graph to its next stop.
+
+    `claim` is one the caller took earlier (the console claims a ticket when it is
+    opened); without it a claim is taken here.
+    """
     target = pending_target(hub, thread_id, interrupt_id)
     value = resume_value_for(target, decision)
     _check_graph_fits(hub, target)
-    claim = claims.acquire(
-        hub.store, thread_id, target.interrupt_id, operator, hub.settings.claim_seconds
-    )
+    if claim is None or claim.interrupt_id != target.interrupt_id:
+        claim = claims.acquire(
+            hub.store, thread_id, target.interrupt_id, operator, hub.settings.claim_seconds
+        )
+    elif not claims.renew(hub.store, claim, hub.settings.claim_seconds):
+        current = claims.claim_of(hub.store, thread_id, target.interrupt_id)
+        raise ConflictError(claims.conflict_message(current))
     try:
         return _resume_claimed(hub, target, decision, value, operator, claim, on_message)
     except BaseException:

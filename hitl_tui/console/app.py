@@ -1,0 +1,210 @@
+"""The Textual app: connects in the background, hosts the chat and operator panes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from hitl_tui.console.chat_pane import ChatPane
+from hitl_tui.console.commands import HitlCommands
+from hitl_tui.console.messages import ConnectionBack, ConnectionLost, HubFailed, HubReady
+from hitl_tui.console.operator_pane import OperatorPane
+from hitl_tui.console.render import plain
+from hitl_tui.console.status_bar import StatusBar
+from hitl_tui.settings import Settings
+
+MAX_BACKOFF_SECONDS = 15.0
+
+
+class HitlApp(App):
+    """`mode` is "both" (side by side), "user" (chat only) or "admin" (operator only)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hitl-tui"
+    COMMANDS = App.COMMANDS | {HitlCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "help", "Keys"),
+        Binding("f1", "help", "Keys", show=False),
+        Binding("tab", "focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        mode: str = "both",
+        graph_spec: str | None = None,
+        thread_id: str | None = None,
+        hub: Any = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.mode = mode
+        self.graph_spec = graph_spec
+        self.thread_id = thread_id
+        self.hub = hub
+        self._backoff = 1.0
+        self._connected = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="banner")
+        with Horizontal(id="panes", classes=self.mode):
+            if self.mode in ("both", "user"):
+                yield ChatPane(self.thread_id, id="chat")
+            if self.mode in ("both", "admin"):
+                yield OperatorPane(id="operator")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        status = self.query_one(StatusBar)
+        status.operator = self.settings.operator
+        status.database = "embedded (starting…)" if self.settings.uses_embedded_db else "…"
+        if self.mode == "admin":
+            self.query_one("#inbox").focus()
+        elif self.mode in ("both", "user"):
+            self.query_one("#chat-input").focus()
+        if self.hub is not None:
+            self.post_message(HubReady(self.hub))
+        else:
+            self._connect()
+
+    # -- connecting -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
+    def _connect(self) -> None:
+        from hitl_tui.errors import HitlError
+        from hitl_tui.hitl.runtime import Hub
+
+        try:
+            hub = Hub(self.settings, self.graph_spec)
+            hub.model_label  # noqa: B018 (resolve the model off the UI thread)
+        except HitlError as error:
+            self.post_message(HubFailed(str(error), self._backoff))
+            return
+        except Exception as error:  # pymongo can raise others while a server starts
+            self.post_message(HubFailed(f"{type(error).__name__}: {error}", self._backoff))
+            return
+        self.post_message(HubReady(hub))
+        try:
+            hub.graph  # noqa: B018 (compile now so the first answer is quick)
+        except Exception as error:
+            self.post_message(ConnectionLost(f"the graph could not be loaded: {error}"))
+
+    @on(HubReady)
+    def _hub_ready(self, event: HubReady) -> None:
+        self.hub = event.hub
+        self._backoff = 1.0
+        status = self.query_one(StatusBar)
+        where = "embedded " if event.hub.connection.embedded else ""
+        status.database = where + event.hub.connection.shown_uri
+        status.model = event.hub.model_label
+        self._set_connected(True)
+        for pane in self.query(ChatPane):
+            pane.attach(event.hub)
+        for pane in self.query(OperatorPane):
+            pane.attach(event.hub)
+
+    @on(HubFailed)
+    def _hub_failed(self, event: HubFailed) -> None:
+        self._show_banner(
+            f"Database unreachable: {event.error}. Retrying in {event.retry_in:.0f} s…"
+        )
+        self._set_connected(False)
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
+        self.set_timer(event.retry_in, self._connect)
+
+    @on(ConnectionLost)
+    def _connection_lost(self, event: ConnectionLost) -> None:
+        self._show_banner(f"Lost the database: {event.error}. Retrying; nothing you typed is lost.")
+        self._set_connected(False)
+
+    @on(ConnectionBack)
+    def _connection_back(self, event: ConnectionBack) -> None:
+        if not self._connected:
+            self.query_one("#banner").display = False
+            self._set_connected(True)
+            self.notify("The database is back.")
+
+    def _set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        self.query_one(StatusBar).connection = "connected" if connected else "disconnected"
+
+    def _show_banner(self, text: str) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(plain(text))
+        banner.display = True
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place for unexpected worker errors: shown, never fatal."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}", title="Error", severity="error", markup=False
+            )
+
+    def on_unmount(self) -> None:
+        for pane in self.query(OperatorPane):
+            pane.release_all()
+        if self.hub is not None:
+            self.hub.close()
+
+    # -- actions (keys and command palette) ------------------------------------------
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def _operator(self) -> OperatorPane | None:
+        panes = self.query(OperatorPane)
+        return panes.first() if panes else None
+
+    def action_new_ticket(self) -> None:
+        for pane in self.query(ChatPane):
+            pane.action_new_ticket()
+
+    def action_refresh_inbox(self) -> None:
+        if pane := self._operator():
+            pane.request_refresh()
+
+    def action_open_ticket(self) -> None:
+        if pane := self._operator():
+            pane.open_selected()
+
+    def action_filter_inbox(self) -> None:
+        if pane := self._operator():
+            pane.show_filter()
+
+    def action_release_claim(self) -> None:
+        if pane := self._operator():
+            pane.release_selected()
+
+    def action_ticket_history(self) -> None:
+        if pane := self._operator():
+            pane.show_history()
+
+    def action_toggle_bell(self) -> None:
+        self.settings.bell = not self.settings.bell
+        self.notify("Bell on" if self.settings.bell else "Bell off")
+
+
+def run_console(
+    settings: Settings,
+    mode: str = "both",
+    graph_spec: str | None = None,
+    thread_id: str | None = None,
+) -> int:
+    if thread_id is not None:
+        from hitl_tui.hitl.store import validate_thread_id
+
+        validate_thread_id(thread_id)
+    HitlApp(settings, mode, graph_spec, thread_id).run()
+    return 0

@@ -1,0 +1,233 @@
+"""The user's pane: send messages, see the agent's answers, wait visibly for an operator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Label, LoadingIndicator, Select, Static, TextArea
+
+from hitl_tui.console.messages import (
+    AskFailed,
+    AskFinished,
+    ConnectionBack,
+    ConnectionLost,
+    ThreadLoaded,
+)
+from hitl_tui.console.render import age, plain
+from hitl_tui.console.transcript import Transcript
+
+
+class MessageInput(TextArea):
+    """Enter sends; shift+enter or ctrl+j starts a new line."""
+
+    BINDINGS = [
+        Binding("enter", "send", "Send", priority=True),
+        Binding("shift+enter,ctrl+j", "newline", "New line", show=False, priority=True),
+    ]
+
+    def action_send(self) -> None:
+        self.screen.query_one(ChatPane).send()
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+
+class ChatPane(Vertical):
+    """One user's tickets; watches the current thread so answers arrive on their own."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "new_ticket", "New ticket"),
+    ]
+
+    def __init__(self, thread_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.thread_id: str | None = thread_id
+        self.tickets: list[str] = [thread_id] if thread_id else []
+        self.hub: Any = None
+        self.busy = False
+        self.waiting_since: datetime | None = None
+        self._checkpoint: str | None = None
+        self._poll_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="chat-header"):
+            yield Label("Support chat", id="chat-title")
+            yield Select(
+                [(t, t) for t in self.tickets],
+                prompt="my tickets",
+                id="tickets",
+                allow_blank=True,
+                compact=True,
+            )
+        yield Transcript(id="transcript")
+        yield Static("", id="waiting")
+        with Horizontal(id="chat-input-row"):
+            yield MessageInput(
+                id="chat-input", placeholder="Ask a question (Enter sends)", compact=True
+            )
+            yield LoadingIndicator(id="chat-busy")
+
+    def on_mount(self) -> None:
+        self.query_one("#chat-busy").display = False
+        self.query_one("#waiting").display = False
+        self.set_interval(1.0, self._tick)
+
+    # -- wiring from the app --------------------------------------------------------
+    def attach(self, hub: Any) -> None:
+        self.hub = hub
+        if self.thread_id:
+            self._watch()
+
+    # -- sending --------------------------------------------------------------------
+    def send(self) -> None:
+        box = self.query_one(MessageInput)
+        text = box.text.strip()
+        if not text:
+            return
+        if self.hub is None:
+            self.notify("Not connected to the database yet; your text is kept.", severity="warning")
+            return
+        if self.busy:
+            self.notify("The agent is still working on your last message.")
+            return
+        if self.waiting_since is not None:
+            self.notify(
+                "This ticket waits for an operator. Press ctrl+n for a new ticket.",
+                severity="warning",
+            )
+            return
+        box.clear()
+        self._set_busy(True)
+        self.query_one(Transcript).add_line("user", text)
+        self._ask(text, self.thread_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chat-ask")
+    def _ask(self, text: str, thread_id: str | None) -> None:
+        from hitl_tui.hitl.conversation import ask, new_thread_id
+
+        thread_id = thread_id or new_thread_id()
+        try:
+            result = ask(self.hub, text, thread_id)
+        except Exception as error:
+            self.post_message(AskFailed(thread_id, text, _describe(error)))
+            return
+        self.post_message(AskFinished(thread_id, result))
+
+    @on(AskFinished)
+    def _asked(self, event: AskFinished) -> None:
+        self._set_busy(False)
+        self._switch_to(event.thread_id, reload=True)
+
+    @on(AskFailed)
+    def _ask_failed(self, event: AskFailed) -> None:
+        self._set_busy(False)
+        box = self.query_one(MessageInput)
+        if not box.text.strip():
+            box.text = event.text
+        self.notify(
+            f"Not sent: {event.error}. Your message is back in the input; press Enter to retry.",
+            severity="error",
+            markup=False,
+        )
+        self._switch_to(event.thread_id, reload=True)
+
+    # -- tickets --------------------------------------------------------------------
+    def action_new_ticket(self) -> None:
+        self.thread_id = None
+        self._checkpoint = None
+        self.waiting_since = None
+        self.query_one(Transcript).clear()
+        self.query_one("#waiting").display = False
+        self.query_one(Select).value = Select.NULL
+        self.query_one(MessageInput).focus()
+
+    @on(Select.Changed, "#tickets")
+    def _ticket_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.thread_id:
+            self._switch_to(str(event.value), reload=True)
+
+    def _switch_to(self, thread_id: str, reload: bool) -> None:
+        if thread_id not in self.tickets:
+            self.tickets.append(thread_id)
+            self.query_one(Select).set_options([(t, t) for t in self.tickets])
+        if thread_id != self.thread_id:
+            self.thread_id = thread_id
+            self._checkpoint = None
+            self.query_one(Transcript).clear()
+        with self.prevent(Select.Changed):
+            self.query_one(Select).value = thread_id
+        if reload:
+            self._checkpoint = None
+        self._watch()
+
+    # -- watching the thread -------------------------------------------------------
+    def _watch(self) -> None:
+        if self.hub is not None and self.thread_id and not self.busy:
+            self._poll_thread(self.thread_id, self._checkpoint)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chat-poll")
+    def _poll_thread(self, thread_id: str, known: str | None) -> None:
+        from hitl_tui.hitl.snapshot import latest_checkpoint_id, load_snapshot
+
+        snapshot = None
+        try:
+            latest = latest_checkpoint_id(self.hub.store, thread_id)
+            if latest is not None and latest != known:
+                snapshot = load_snapshot(self.hub.store, thread_id, latest)
+            self.post_message(ConnectionBack())
+        except Exception as error:  # the database went away: say so, keep polling
+            self.post_message(ConnectionLost(_describe(error)))
+        finally:
+            self.post_message(ThreadLoaded(thread_id, snapshot))
+
+    @on(ThreadLoaded)
+    def _thread_loaded(self, event: ThreadLoaded) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        poll = self.hub.settings.poll_seconds if self.hub else 1.0
+        self._poll_timer = self.set_timer(poll, self._watch, name="chat-poll")
+        if event.thread_id != self.thread_id or event.snapshot is None:
+            return
+        snapshot = event.snapshot
+        self._checkpoint = snapshot.checkpoint_id
+        self.query_one(Transcript).show_messages(snapshot.messages)
+        if snapshot.pending:
+            self.waiting_since = snapshot.pending[0].created_at
+        else:
+            self.waiting_since = None
+        self._tick()
+
+    # -- presentation -------------------------------------------------------------
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.query_one("#chat-busy").display = busy
+        box = self.query_one(MessageInput)
+        box.placeholder = "The agent is working…" if busy else "Ask a question (Enter sends)"
+
+    def _tick(self) -> None:
+        waiting = self.query_one("#waiting", Static)
+        if self.waiting_since is None or self.thread_id is None:
+            waiting.display = False
+            return
+        waited = (datetime.now(UTC) - self.waiting_since).total_seconds()
+        waiting.update(
+            plain(
+                f"⏸ Ticket {self.thread_id}: a human operator has been asked. "
+                f"Waiting {age(waited)}. The answer will appear here."
+            )
+        )
+        waiting.display = True
+
+
+def _describe(error: Exception) -> str:
+    from hitl_tui.errors import HitlError
+
+    if isinstance(error, HitlError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,89 @@
+"""Messages workers post to widgets: workers never touch widgets themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class HubReady(Message):
+    """The database answered; `hub` is ready for the panes."""
+
+    hub: Any
+
+
+@dataclass
+class HubFailed(Message):
+    """Connecting failed; the app retries after `retry_in` seconds."""
+
+    error: str
+    retry_in: float
+
+
+@dataclass
+class ConnectionLost(Message):
+    """A database call failed mid-session; the panes keep retrying."""
+
+    error: str
+
+
+@dataclass
+class ConnectionBack(Message):
+    """A database call succeeded again after a failure."""
+
+
+@dataclass
+class ThreadLoaded(Message):
+    """The chat pane's thread as stored: messages, pending interrupts, checkpoint id."""
+
+    thread_id: str
+    snapshot: Any
+
+
+@dataclass
+class AskFinished(Message):
+    thread_id: str
+    result: Any
+
+
+@dataclass
+class AskFailed(Message):
+    """Sending failed: the text goes back into the input so nothing typed is lost."""
+
+    thread_id: str
+    text: str
+    error: str
+
+
+@dataclass
+class InboxRefreshed(Message):
+    items: list
+
+
+@dataclass
+class DetailLoaded(Message):
+    key: str
+    snapshot: Any
+    history: list
+
+
+@dataclass
+class ClaimResult(Message):
+    key: str
+    claim: Any
+    error: str | None
+
+
+@dataclass
+class ResumeFinished(Message):
+    key: str
+    result: Any
+
+
+@dataclass
+class ResumeFailed(Message):
+    key: str
+    error: str
