@@ -113,3 +113,13 @@ def run_cli(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+@pytest.fixture
+def unused_port_uri() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"mongodb://ops:hunter2@127.0.0.1:{port}/"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from textual import on, work
@@ -42,13 +44,16 @@ class HitlApp(App):
         graph_spec: str | None = None,
         thread_id: str | None = None,
         hub: Any = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.settings = settings
         self.mode = mode
         self.graph_spec = graph_spec
         self.thread_id = thread_id
         self.hub = hub
+        self._owns_hub = hub is None  # a hub handed in belongs to the caller
         self._backoff = 1.0
         self._connected = False
 
@@ -153,7 +158,7 @@ class HitlApp(App):
     def on_unmount(self) -> None:
         for pane in self.query(OperatorPane):
             pane.release_all()
-        if self.hub is not None:
+        if self.hub is not None and self._owns_hub:
             self.hub.close()
 
     # -- actions (keys and command palette) ------------------------------------------

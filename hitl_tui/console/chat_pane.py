@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from textual import on, work
@@ -76,6 +76,9 @@ class ChatPane(Vertical):
     def on_mount(self) -> None:
         self.query_one("#chat-busy").display = False
         self.query_one("#waiting").display = False
+        if self.thread_id:
+            with self.prevent(Select.Changed):
+                self.query_one(Select).value = self.thread_id
         self.set_interval(1.0, self._tick)
 
     # -- wiring from the app --------------------------------------------------------
@@ -215,10 +218,10 @@ class ChatPane(Vertical):
         if self.waiting_since is None or self.thread_id is None:
             waiting.display = False
             return
-        waited = (datetime.now(UTC) - self.waiting_since).total_seconds()
+        waited = (self.app.clock() - self.waiting_since).total_seconds()
         waiting.update(
             plain(
-                f"⏸ Ticket {self.thread_id}: a human operator has been asked. "
+                f"Ticket {self.thread_id}: a human operator has been asked. "
                 f"Waiting {age(waited)}. The answer will appear here."
             )
         )

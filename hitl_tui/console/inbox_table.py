@@ -13,12 +13,13 @@ from hitl_tui.console.render import age, plain
 from hitl_tui.hitl.kinds import kind_named
 
 COLUMNS = (
-    ("age", "Age", 7),
-    ("thread", "Thread", 16),
-    ("kind", "Kind", 12),
-    ("summary", "Summary", 34),
-    ("claim", "Claimed by", 12),
+    ("age", "Age", 6),
+    ("thread", "Thread", 14),
+    ("kind", "Kind", 10),
+    ("summary", "Summary", None),
+    ("claim", "Claimed by", 10),
 )
+MIN_SUMMARY = 12
 
 
 def row_key(item: Any) -> str:
@@ -42,10 +43,24 @@ class InboxTable(DataTable):
         self.items: dict[str, Any] = {}
         self.filter_text = ""
         self._all: list[Any] = []
+        self._summary_width = 0
 
     def on_mount(self) -> None:
+        self._add_columns(MIN_SUMMARY)
+
+    def on_resize(self) -> None:
+        """Give the summary whatever width the other columns leave."""
+        fixed = sum(width or 0 for *_, width in COLUMNS) + 2 * self.cell_padding * len(COLUMNS)
+        summary = max(MIN_SUMMARY, self.size.width - fixed - 2)
+        if summary != self._summary_width:
+            self.clear(columns=True)
+            self._add_columns(summary)
+            self.show_items(self._all, self.app.clock())
+
+    def _add_columns(self, summary_width: int) -> None:
+        self._summary_width = summary_width
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            self.add_column(label, key=key, width=width or summary_width)
 
     def action_open_ticket(self) -> None:
         self.screen.query_one("OperatorPane").open_selected()
@@ -94,7 +109,7 @@ class InboxTable(DataTable):
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
-        self.show_items(self._all)
+        self.show_items(self._all, self.app.clock())
 
     def tick(self, now: datetime | None = None) -> None:
         """Refresh the ages of the rows on screen only: cheap with thousands of tickets."""

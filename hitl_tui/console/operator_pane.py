@@ -134,7 +134,7 @@ class OperatorPane(Vertical):
 
     def _show_inbox(self, items: list[Any]) -> None:
         table = self.query_one(InboxTable)
-        table.show_items(items)
+        table.show_items(items, self.app.clock())
         keys = {f"{i.thread_id}\x1f{i.interrupt_id}" for i in items}
         fresh = keys - self.known if self.known is not None else set()
         self.known = keys
@@ -190,7 +190,7 @@ class OperatorPane(Vertical):
                     plain(item.thread_id, "bold"),
                     "  ",
                     plain(item.kind, "cyan"),
-                    ("  waiting " + age(item.age_seconds()), "dim"),
+                    ("  waiting " + age(item.age_seconds(self.app.clock())), "dim"),
                 )
             )
             if kind.description:
@@ -284,11 +284,11 @@ class OperatorPane(Vertical):
                 )
             )
         else:
-            until = event.claim.expires_at.astimezone().strftime("%H:%M:%S")
+            minutes = self.hub.settings.claim_seconds / 60
             self._set_status(
                 plain(
-                    f"claimed by you ({event.claim.operator}); lease renews "
-                    f"while open (now until {until})",
+                    f"claimed by you ({event.claim.operator}); the "
+                    f"{minutes:g}-minute lease renews while open",
                     "green",
                 )
             )
@@ -508,7 +508,7 @@ class OperatorPane(Vertical):
         self.query_one("#answer-status", Static).update(text)
 
     def _tick(self) -> None:
-        self.query_one(InboxTable).tick()
+        self.query_one(InboxTable).tick(self.app.clock())
 
 
 def _current_args(item: Any) -> Any:

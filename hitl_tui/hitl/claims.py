@@ -92,10 +92,17 @@ def mark(store: Store, claim: Claim, state: str) -> bool:
 def renew(store: Store, claim: Claim, lease_seconds: float) -> bool:
     """Extend our own claim; False if it was lost (expired and taken) or answered."""
     result = store.claims.update_one(
-        {"_id": claim_id(claim.thread_id, claim.interrupt_id), "token": claim.token,
-         "state": {"$ne": DONE}},
-        {"$set": {"state": CLAIMED,
-                  "expires_at": datetime.now(UTC) + timedelta(seconds=lease_seconds)}},
+        {
+            "_id": claim_id(claim.thread_id, claim.interrupt_id),
+            "token": claim.token,
+            "state": {"$ne": DONE},
+        },
+        {
+            "$set": {
+                "state": CLAIMED,
+                "expires_at": datetime.now(UTC) + timedelta(seconds=lease_seconds),
+            }
+        },
     )
     return result.matched_count == 1
 
