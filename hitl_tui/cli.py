@@ -134,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HitlError as error:
         output.error(str(error))
         return error.exit_code
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         output.error("interrupted")
         return 130

@@ -46,6 +46,44 @@ FAQ: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 ESCALATION_NOTE = "This needs a specialist, so I've asked a human operator to help."
+APPROVAL_NOTE = "That cannot be undone, so an operator must approve it first."
+PLAN_NOTE = "Here is a plan; an operator will review it before any step runs."
+MIGRATION_STEPS = [
+    "Export the account's data",
+    "Create the workspace in the target region",
+    "Import the data into the new workspace",
+    "Switch the account's traffic to the new workspace",
+    "Delete the old workspace",
+]
+
+
+def _amount(text: str) -> float:
+    found = re.search(
+        r"(?:\$|€|£)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:usd|eur|dollars?)", text, re.I
+    )
+    return float(next(g for g in found.groups() if g)) if found else 49.0
+
+
+ACTIONS = (
+    (
+        "delete_customer_database",
+        re.compile(r"\b(delete|drop|remove)\b.*\bdatabase\s+[\"']?([\w.-]+)", re.I),
+        lambda m, text: {"db_name": m.group(2)},
+        APPROVAL_NOTE,
+    ),
+    (
+        "refund_order",
+        re.compile(r"\brefund\b.*\border\s*#?\s*([\w-]+)", re.I),
+        lambda m, text: {"order_id": m.group(1), "amount": _amount(text), "reason": text[:200]},
+        APPROVAL_NOTE,
+    ),
+    (
+        "propose_plan",
+        re.compile(r"\b(migrate|migration|move my account|plan)\b", re.I),
+        lambda m, text: {"goal": text[:200], "steps": list(MIGRATION_STEPS)},
+        PLAN_NOTE,
+    ),
+)
 
 
 def faq_answer(text: str) -> str | None:
@@ -97,12 +135,15 @@ class OfflineSupportModel(BaseChatModel):
         if isinstance(last, ToolMessage):
             return AIMessage(self._relay(last))
         text = _text(last).strip()
+        turn = str(sum(isinstance(m, HumanMessage) for m in messages))
+        action = self._action(text, turn)
+        if action is not None:
+            return action
         answer = faq_answer(text)
         if answer is not None:
             return AIMessage(answer)
         if "human_assistance" not in self.bound_tools:
             return AIMessage("I can't answer that, and no human operator is available.")
-        turn = str(sum(isinstance(m, HumanMessage) for m in messages))
         return AIMessage(
             ESCALATION_NOTE,
             tool_calls=[
@@ -114,6 +155,24 @@ class OfflineSupportModel(BaseChatModel):
                 }
             ],
         )
+
+    def _action(self, text: str, turn: str) -> AIMessage | None:
+        """A call to an approval-gated tool when the request asks for one."""
+        for name, pattern, build, note in ACTIONS:
+            match = pattern.search(text)
+            if match and name in self.bound_tools:
+                return AIMessage(
+                    note,
+                    tool_calls=[
+                        {
+                            "name": name,
+                            "args": build(match, text),
+                            "id": _call_id(turn, name, text),
+                            "type": "tool_call",
+                        }
+                    ],
+                )
+        return None
 
     @staticmethod
     def _relay(result: ToolMessage) -> str:

@@ -512,9 +512,10 @@ class OperatorPane(Vertical):
 
 
 def _current_args(item: Any) -> Any:
-    value = item.value
-    if isinstance(value, dict) and isinstance(value.get("args"), dict):
-        return value["args"]
+    """What an edit starts from: the kind's editable part, else the last tool call's args."""
+    editable = kind_named(item.kind).editable(item.value)
+    if editable is not None:
+        return editable
     if item.tool_calls:
         return item.tool_calls[-1].get("args") or {}
     return {}

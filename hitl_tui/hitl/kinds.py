@@ -36,7 +36,8 @@ class InterruptKind:
     decisions: Callable[[Any], tuple[str, ...]]
     resume_value: Callable[[Any, Decision], Any]
     description: str = ""
-    examples: tuple[str, ...] = field(default_factory=tuple)
+    # What an edit starts from (the current arguments or steps), or None if not editable.
+    editable: Callable[[Any], Any] = field(default=lambda value: None)
 
 
 def _is_dict_with(*keys: str) -> Callable[[Any], bool]:
@@ -105,6 +106,7 @@ def register(kind: InterruptKind, *, before: str | None = None) -> None:
 
 
 def kind_of(value: Any) -> InterruptKind:
+
     for kind in REGISTRY:
         try:
             if kind.matches(value):
@@ -115,7 +117,12 @@ def kind_of(value: Any) -> InterruptKind:
 
 
 def kind_named(name: str) -> InterruptKind:
+
     for kind in [*REGISTRY, UNKNOWN]:
         if kind.name == name:
             return kind
     return UNKNOWN
+
+
+# The other kinds register themselves; imported last because they build on this module.
+import hitl_tui.hitl.kinds_builtin  # noqa: E402, F401

@@ -142,8 +142,9 @@ def _created_at(checkpoint: dict, doc: dict) -> datetime:
 
 
 def _node_of(task_path: object) -> str:
-    if isinstance(task_path, str) and task_path:
-        return task_path.split(",")[-1].strip() or "?"
+    """The node of a pull task (`~__pregel_pull, NODE`); "?" for pushed tasks (Send)."""
+    if isinstance(task_path, str) and task_path.startswith("~__pregel_pull,"):
+        return task_path.split(",", 1)[1].strip() or "?"
     return "?"
 
 
