@@ -57,6 +57,7 @@ class EmbeddedServer:
         self.lock_file = self.data_dir / "server.lock"
         self.config_file = self.data_dir / "secantusd.toml"
         self.log_file = self.data_dir / "server.log"
+        self.port_file = self.data_dir / "server.port"
 
     # -- queries ------------------------------------------------------------------
     def status(self) -> ServerStatus:
@@ -97,7 +98,7 @@ class EmbeddedServer:
     def _start(self) -> int:
         executable = _daemon_executable()
         self.config_file.touch()
-        port = _free_port()
+        port = self._port_to_use()
         log = open(self.log_file, "ab")
         try:
             process = subprocess.Popen(
@@ -130,6 +131,7 @@ class EmbeddedServer:
                 )
             if _accepts(port):
                 self._write_state({"pid": process.pid, "port": port})
+                self.port_file.write_text(str(port))
                 return port
             time.sleep(0.05)
         process.terminate()
@@ -137,6 +139,21 @@ class EmbeddedServer:
             f"the embedded database did not start within {START_TIMEOUT_SECONDS:.0f} s "
             f"(see {self.log_file})"
         )
+
+    def _port_to_use(self) -> int:
+        """The port used last time if it is free, so clients connected before a restart
+        find the server again; otherwise any free port."""
+        try:
+            previous = int(self.port_file.read_text())
+        except (OSError, ValueError):
+            return _free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+            try:
+                probe.bind(("127.0.0.1", previous))
+            except OSError:
+                return _free_port()
+        return previous
 
     # -- files --------------------------------------------------------------------
     @contextlib.contextmanager

@@ -7,13 +7,21 @@ claim and is audited as failed, so the ticket is visibly pending again, never lo
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.types import Command
+from pymongo.errors import ConnectionFailure, PyMongoError
 
-from hitl_tui.errors import ConflictError, HitlError, NotFoundError, UsageError
+from hitl_tui.errors import (
+    ConflictError,
+    DatabaseUnavailable,
+    HitlError,
+    NotFoundError,
+    UsageError,
+)
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import last_answer, messages_in_update
 from hitl_tui.hitl.kinds import Decision, kind_named
@@ -103,7 +111,8 @@ def resume(
     try:
         return _resume_claimed(hub, target, decision, value, operator, claim, on_message)
     except BaseException:
-        claims.release(hub.store, claim)
+        with contextlib.suppress(PyMongoError):  # the database may be the reason we failed
+            claims.release(hub.store, claim)
         raise
 
 
@@ -154,10 +163,15 @@ def _resume_claimed(
                 for message in messages_in_update(update):
                     on_message(message)
     except Exception as error:
-        audit.record_end(hub.store, entry, audit.FAILED, error=f"{type(error).__name__}: {error}")
-        raise ResumeFailed(
-            f"resuming thread {target.thread_id} failed: {type(error).__name__}: {error}"
-        ) from error
+        reason = f"{type(error).__name__}: {error}"
+        with contextlib.suppress(PyMongoError):
+            audit.record_end(hub.store, entry, audit.FAILED, error=reason)
+        if isinstance(error, ConnectionFailure):
+            raise DatabaseUnavailable(
+                f"lost the database while resuming thread {target.thread_id} "
+                f"({type(error).__name__}); the ticket stays pending until its claim expires"
+            ) from error
+        raise ResumeFailed(f"resuming thread {target.thread_id} failed: {reason}") from error
     after = load_snapshot(hub.store, target.thread_id)
     claims.mark(hub.store, claim, claims.DONE)
     audit.record_end(

@@ -1,0 +1,153 @@
+"""Faults: a server lost during a resume, a resumer killed with -9, an outage in the console."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hitl_tui.console.app import HitlApp
+from hitl_tui.db.embedded import EmbeddedServer
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.settings import Settings
+from tests.conftest import run_cli
+from tests.console_helpers import wait_until
+
+SLOW = ["--graph", "tests.graphs_faults:slow_graph"]
+
+
+@pytest.fixture
+def private(tmp_path, cli_env):
+    """A server of our own, so the test may stop, kill and restart it."""
+    server = EmbeddedServer(tmp_path / "private")
+    uri = server.ensure_running()
+    log = tmp_path / "actions.log"
+    log.touch()
+    env = {
+        **cli_env,
+        "MONGODB_URI": uri,
+        "ACTION_LOG": str(log),
+        "BLOCK_UNTIL": str(tmp_path / "gate"),
+        "HITL_CLAIM_SECONDS": "1",
+        "HITL_CONNECT_TIMEOUT": "2",
+    }
+    yield server, env, log, tmp_path / "gate"
+    server.stop()
+
+
+def _settings(env: dict) -> Settings:
+    return Settings(
+        _env_file=None,
+        mongodb_uri=env["MONGODB_URI"],
+        db_name=env["HITL_DB_NAME"],
+        operator="alice",
+        claim_seconds=1,
+        connect_timeout_seconds=2,
+    )
+
+
+def _pending_thread(env: dict, thread: str) -> None:
+    hub = Hub(_settings(env), graph_spec="tests.graphs_faults:slow_graph")
+    hub.graph.invoke({"messages": []}, {"configurable": {"thread_id": thread}})
+    hub.close()
+
+
+def _wait_for_line(log: Path, line: str, count: int = 1, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while log.read_text().splitlines().count(line) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{line!r} never appeared in the action log")
+        time.sleep(0.02)
+
+
+def _resume_until_free(env: dict, thread: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    """Resume, retrying while an expired-but-not-yet-free claim still answers 4."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = run_cli(["resume", thread, "--data", "again", "--json", *SLOW], env)
+        if result.returncode != 4 or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def test_resumer_killed_with_9_leaves_a_true_state_and_nothing_runs_twice(private):
+    server, env, log, gate = private
+    _pending_thread(env, "k9")
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "hitl_tui", "resume", "k9", "--data", "go", *SLOW],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for_line(log, "started")
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=10)
+
+    shown = json.loads(run_cli(["show", "k9", "--json"], env).stdout)
+    assert len(shown["pending"]) == 1  # the tool never finished: still pending
+    gate.touch()
+    result = _resume_until_free(env, "k9")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answer"] == "done: again"
+    assert log.read_text().splitlines().count("finished") == 1
+    outcomes = [e["outcome"] for e in json.loads(run_cli(["audit", "k9", "--json"], env).stdout)]
+    assert outcomes == ["started", "resumed"]  # the killed attempt is visible, not lost
+
+
+def test_server_stopped_during_a_cli_resume_then_restarted(private):
+    server, env, log, gate = private
+    _pending_thread(env, "outage")
+    resumer = subprocess.Popen(
+        [sys.executable, "-m", "hitl_tui", "resume", "outage", "--data", "go", *SLOW],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_line(log, "started")
+    server.stop()
+    gate.touch()
+    _, stderr = resumer.communicate(timeout=60)
+    assert resumer.returncode == 5, stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+
+    uri = server.ensure_running()
+    env = {**env, "MONGODB_URI": uri}
+    shown = json.loads(run_cli(["show", "outage", "--json"], env).stdout)
+    assert len(shown["pending"]) == 1  # nothing half written: still pending, answerable
+    result = _resume_until_free(env, "outage")
+    assert result.returncode == 0, result.stderr
+
+
+async def test_console_survives_a_server_restart(private):
+    server, env, log, gate = private
+    settings = _settings(env)
+    gate.touch()
+    app = HitlApp(settings, "both")
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_until(pilot, lambda: app.hub is not None, what="connection")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.query_one("#inbox").row_count == 0
+                and app.query_one("StatusBar").connection == "connected"
+            ),
+            what="inbox",
+        )
+        server.stop()
+        await wait_until(
+            pilot, lambda: app.query_one("#banner").display, timeout=20, what="outage banner"
+        )
+        assert app.query_one("StatusBar").connection == "disconnected"
+        for char in "still here":
+            await pilot.press(char if char != " " else "space")
+        assert server.ensure_running() == settings.mongodb_uri  # back on the same port
+        await wait_until(
+            pilot, lambda: not app.query_one("#banner").display, timeout=30, what="recovery"
+        )
+        assert app.query_one("#chat-input").text == "still here"
