@@ -15,7 +15,13 @@ from textual.worker import Worker, WorkerState
 
 from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.commands import HitlCommands
-from hitl_tui.console.messages import ConnectionBack, ConnectionLost, HubFailed, HubReady
+from hitl_tui.console.messages import (
+    ChangesSeen,
+    ConnectionBack,
+    ConnectionLost,
+    HubFailed,
+    HubReady,
+)
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.console.render import plain
 from hitl_tui.console.status_bar import StatusBar
@@ -56,6 +62,7 @@ class HitlApp(App):
         self._owns_hub = hub is None  # a hub handed in belongs to the caller
         self._backoff = 1.0
         self._connected = False
+        self._watcher: Any = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
@@ -115,6 +122,22 @@ class HitlApp(App):
             pane.attach(event.hub)
         for pane in self.query(OperatorPane):
             pane.attach(event.hub)
+        self._start_watcher(event.hub)
+
+    def _start_watcher(self, hub: Any) -> None:
+        """Push updates where the server has change streams; polling stays as a safety net."""
+        from hitl_tui.hitl.watch import ChangeWatcher
+
+        if self._watcher is None:
+            self._watcher = ChangeWatcher(hub.store, lambda: self.post_message(ChangesSeen()))
+            self._watcher.start()
+
+    @on(ChangesSeen)
+    def _changes_seen(self, event: ChangesSeen) -> None:
+        for pane in self.query(OperatorPane):
+            pane.request_refresh()
+        for pane in self.query(ChatPane):
+            pane.poll_now()
 
     @on(HubFailed)
     def _hub_failed(self, event: HubFailed) -> None:
@@ -156,6 +179,8 @@ class HitlApp(App):
             )
 
     def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         for pane in self.query(OperatorPane):
             pane.release_all()
         if self.hub is not None and self._owns_hub:

@@ -54,6 +54,8 @@ class ChatPane(Vertical):
         self.waiting_since: datetime | None = None
         self._checkpoint: str | None = None
         self._poll_timer: Timer | None = None
+        self._polling = False
+        self._poll_due = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-header"):
@@ -172,7 +174,15 @@ class ChatPane(Vertical):
     # -- watching the thread -------------------------------------------------------
     def _watch(self) -> None:
         if self.hub is not None and self.thread_id and not self.busy:
+            self._polling = True
             self._poll_thread(self.thread_id, self._checkpoint)
+
+    def poll_now(self) -> None:
+        """Something changed in the database: look at the thread now (never two at once)."""
+        if self._polling:
+            self._poll_due = True
+        else:
+            self._watch()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-poll")
     def _poll_thread(self, thread_id: str, known: str | None) -> None:
@@ -191,10 +201,15 @@ class ChatPane(Vertical):
 
     @on(ThreadLoaded)
     def _thread_loaded(self, event: ThreadLoaded) -> None:
+        self._polling = False
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        poll = self.hub.settings.poll_seconds if self.hub else 1.0
-        self._poll_timer = self.set_timer(poll, self._watch, name="chat-poll")
+        if self._poll_due:
+            self._poll_due = False
+            self._watch()
+        else:
+            poll = self.hub.settings.poll_seconds if self.hub else 1.0
+            self._poll_timer = self.set_timer(poll, self._watch, name="chat-poll")
         if event.thread_id != self.thread_id or event.snapshot is None:
             return
         snapshot = event.snapshot

@@ -87,3 +87,8 @@ class ResumeFinished(Message):
 class ResumeFailed(Message):
     key: str
     error: str
+
+
+@dataclass
+class ChangesSeen(Message):
+    """The change stream saw a write: look now instead of at the next poll."""

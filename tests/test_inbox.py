@@ -1,0 +1,95 @@
+"""The incremental inbox: finds new interrupts, drops answered ones, survives restarts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.kinds import RESPOND, Decision
+from hitl_tui.hitl.resume import resume
+
+SEED = Path(__file__).parent / "seed_app" / "graph.py"
+
+
+def _threads(items) -> list[str]:
+    return [i.thread_id for i in items]
+
+
+def test_incremental_refresh_sees_new_and_drops_answered(hub):
+    inbox = Inbox(hub.store)
+    assert inbox.refresh() == []
+    first = ask(hub, "first human question")
+    assert _threads(inbox.refresh()) == [first.thread_id]
+    second = ask(hub, "second human question")
+    assert _threads(inbox.refresh()) == [first.thread_id, second.thread_id]
+    resume(hub, first.thread_id, Decision(RESPOND, text="done"), "al")
+    assert _threads(inbox.refresh()) == [second.thread_id]
+
+
+def test_a_fresh_inbox_reads_what_another_recorded(hub):
+    asked = ask(hub, "remember me")
+    Inbox(hub.store).refresh()
+    assert _threads(Inbox(hub.store).refresh()) == [asked.thread_id]
+    assert hub.store.inbox.count_documents({"state": "open"}) == 1
+
+
+def test_rescan_margin_never_duplicates(hub):
+    asked = ask(hub, "only once")
+    inbox = Inbox(hub.store)
+    for _ in range(3):
+        assert _threads(inbox.refresh()) == [asked.thread_id]
+    assert hub.store.inbox.count_documents({}) == 1
+
+
+def test_scan_reads_only_what_is_new(hub, monkeypatch):
+    """After the first sync, a refresh reads documents from the mark on, not the history."""
+    for n in range(3):
+        ask(hub, f"old question {n}")
+    inbox = Inbox(hub.store)
+    inbox.refresh()
+    queries = []
+    original = hub.store.writes.find
+
+    def spy(*args, **kwargs):
+        queries.append(args[0] if args else kwargs.get("filter"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hub.store.writes, "find", spy, raising=False)
+    inbox.refresh()
+    assert queries and "_id" in queries[0] and "$gte" in queries[0]["_id"]
+
+
+def test_threads_written_by_another_program_are_found(hub, cli_env):
+    subprocess.run(
+        [sys.executable, str(SEED), "user", "from the seed"],
+        env=cli_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    items = Inbox(hub.store).refresh()
+    assert _threads(items) == ["12"] and items[0].value == {"query": "from the seed"}
+
+
+def test_answer_from_another_program_closes_the_entry(hub, cli_env):
+    inbox = Inbox(hub.store)
+    subprocess.run(
+        [sys.executable, str(SEED), "user", "q"],
+        env=cli_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert _threads(inbox.refresh()) == ["12"]
+    subprocess.run(
+        [sys.executable, str(SEED), "admin", "a"],
+        env=cli_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert inbox.refresh() == []
+    assert hub.store.inbox.count_documents({"state": "open"}) == 0
