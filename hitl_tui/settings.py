@@ -38,6 +38,7 @@ class Settings(BaseSettings):
         default=3.0, gt=0, validation_alias="HITL_CONNECT_TIMEOUT"
     )
     bell: bool = Field(default=True, validation_alias="HITL_BELL")
+    change_streams: bool = Field(default=True, validation_alias="HITL_CHANGE_STREAMS")
 
     @field_validator("mongodb_uri", "openai_api_key", "openai_base_url", mode="before")
     @classmethod

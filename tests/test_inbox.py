@@ -59,7 +59,7 @@ def test_scan_reads_only_what_is_new(hub, monkeypatch):
 
     monkeypatch.setattr(hub.store.writes, "find", spy, raising=False)
     inbox.refresh()
-    assert queries and "_id" in queries[0] and "$gte" in queries[0]["_id"]
+    assert queries and "$gte" in queries[0]["checkpoint_id"]
 
 
 def test_threads_written_by_another_program_are_found(hub, cli_env):

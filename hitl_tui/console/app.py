@@ -128,7 +128,7 @@ class HitlApp(App):
         """Push updates where the server has change streams; polling stays as a safety net."""
         from hitl_tui.hitl.watch import ChangeWatcher
 
-        if self._watcher is None:
+        if self._watcher is None and hub.settings.change_streams:
             self._watcher = ChangeWatcher(hub.store, lambda: self.post_message(ChangesSeen()))
             self._watcher.start()
 

@@ -44,6 +44,7 @@ class InboxTable(DataTable):
         self.filter_text = ""
         self._all: list[Any] = []
         self._summary_width = 0
+        self._claims: dict[str, str] = {}
 
     def on_mount(self) -> None:
         self._add_columns(MIN_SUMMARY)
@@ -54,6 +55,7 @@ class InboxTable(DataTable):
         summary = max(MIN_SUMMARY, self.size.width - fixed - 2)
         if summary != self._summary_width:
             self.clear(columns=True)
+            self._claims.clear()
             self._add_columns(summary)
             self.show_items(self._all, self.app.clock())
 
@@ -84,31 +86,40 @@ class InboxTable(DataTable):
             return None
 
     def show_items(self, items: list[Any], now: datetime | None = None) -> None:
-        """Replace the rows with `items` (filtered), keeping the cursor on the same ticket."""
+        """Show `items` (filtered), touching only rows that changed: a refresh with
+        thousands of tickets must not stall the screen. The cursor stays on its ticket."""
         self._all = items
         now = now or datetime.now(UTC)
         wanted = [i for i in items if self._passes(i)]
         keys = [row_key(i) for i in wanted]
+        wanted_set = set(keys)
+        shown = [row.key.value for row in self.ordered_rows]
+        kept = [k for k in shown if k in wanted_set]
         selected = self.selected_key
-        existing = {k.value for k in self.rows}
-        if [k for k in keys if k in existing] != [
-            k.value for k in self.rows if k.value in keys
-        ] or any(k not in keys for k in existing):
+        if kept != keys[: len(kept)]:  # reordered or inserted in the middle: start over
             self.clear()
-            existing = set()
-        self.items = {row_key(i): i for i in wanted}
-        for item, key in zip(wanted, keys, strict=True):
-            cells = self._cells(item, now)
-            if key in existing:
-                for (column, *_), cell in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(key, column, cell)
-            else:
-                self.add_row(*cells, key=key)
-        if selected in self.items:
+            shown, kept = [], []
+            self._claims.clear()
+        for key in shown:
+            if key not in wanted_set:
+                self.remove_row(key)
+                self._claims.pop(key, None)
+        self.items = dict(zip(keys, wanted, strict=True))
+        for item, key in zip(wanted[len(kept) :], keys[len(kept) :], strict=True):
+            self.add_row(*self._cells(item, now), key=key)
+            self._claims[key] = _claim_text(item)
+        for item, key in zip(wanted[: len(kept)], keys[: len(kept)], strict=True):
+            claim = _claim_text(item)
+            if self._claims.get(key) != claim:
+                self.update_cell(key, "claim", plain(claim, "yellow"))
+                self._claims[key] = claim
+        if selected in self.items and self.selected_key != selected:
             self.move_cursor(row=self.get_row_index(selected))
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
+        self.clear()
+        self._claims.clear()
         self.show_items(self._all, self.app.clock())
 
     def tick(self, now: datetime | None = None) -> None:
@@ -129,9 +140,7 @@ class InboxTable(DataTable):
 
     @staticmethod
     def _cells(item: Any, now: datetime) -> list[Text]:
-        claimed = item.claimed_by or ""
-        if item.claim_state == "resuming":
-            claimed = f"{claimed} (sending)"
+        claimed = _claim_text(item)
         return [
             Text(age(item.age_seconds(now))),
             plain(item.thread_id, "bold"),
@@ -139,6 +148,12 @@ class InboxTable(DataTable):
             plain(_summary(item)),
             plain(claimed, "yellow"),
         ]
+
+
+def _claim_text(item: Any) -> str:
+    if item.claimed_by and item.claim_state == "resuming":
+        return f"{item.claimed_by} (sending)"
+    return item.claimed_by or ""
 
 
 def _summary(item: Any) -> str:

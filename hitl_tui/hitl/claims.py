@@ -51,6 +51,7 @@ def acquire(
         "state": CLAIMED,
         "claimed_at": now,
         "expires_at": expires,
+        "updated_at": now,
     }
     key = claim_id(thread_id, interrupt_id)
     try:

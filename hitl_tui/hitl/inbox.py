@@ -3,7 +3,8 @@ the size of the history.
 
 MongoDBSaver keeps no "pending" flag, so a scan keeps one: `hitl_inbox` holds a document
 per checkpoint that received an interrupt, and a high-water mark in `hitl_meta` records how
-far the checkpoint and write collections have been read (by `_id`, i.e. insertion time).
+far the checkpoint and write collections have been read (by checkpoint id, which sorts by
+time: see checkpoint_ids.py).
 Each refresh reads only what was inserted since, plus the open entries. Threads written by
 any program show up, because the scan reads MongoDBSaver's own collections.
 """
@@ -13,17 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from bson import ObjectId
 from pymongo import UpdateOne
 
+from hitl_tui.hitl.checkpoint_ids import id_prefix_at, time_of
 from hitl_tui.hitl.claims import active_claims
 from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, latest_checkpoint_id, load_snapshot
 from hitl_tui.hitl.store import Store
 
 META_ID = "inbox"
-# Documents inserted up to this long before the mark are read again: clocks of different
-# writers and ObjectId's one-second resolution must not hide a write.
-RESCAN_MARGIN = timedelta(seconds=30)
+# Documents of checkpoints made up to this long before the mark are read again: clocks of
+# different writers differ, and a slow task may write its interrupt a while after the
+# checkpoint it belongs to was made.
+RESCAN_MARGIN = timedelta(minutes=2)
 
 
 class Inbox:
@@ -36,9 +38,9 @@ class Inbox:
 
     def refresh(self) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first, with who has claimed it."""
-        touched, newer = self._sync()
+        touched, stale = self._sync()
         for key in list(self._decoded):
-            if key in touched or key[0] in newer:
+            if key in touched or key[0] in stale:
                 del self._decoded[key]
         open_entries = list(
             self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1})
@@ -85,24 +87,28 @@ class Inbox:
         return True
 
     def _sync(self) -> tuple[set[tuple[str, str]], set[str]]:
-        """Read what was inserted since the mark; record new interrupts, close answered ones.
+        """Read what was written since the mark; record new interrupts, close answered ones.
 
-        Returns the (thread, checkpoint) pairs that got writes and the threads that got
-        checkpoints, so cached decodes of them are thrown away.
+        Returns the (thread, checkpoint) pairs that got writes and the threads whose cached
+        decodes are stale (a new checkpoint, or a claim answered by any operator).
         """
         meta = self.store.meta.find_one({"_id": META_ID}) or {}
-        mark = meta.get("hwm")
-        query = {}
+        mark = meta.get("mark")
+        since: dict = {}
+        stale: set[str] = set()
         if isinstance(mark, datetime):
             mark = mark if mark.tzinfo else mark.replace(tzinfo=UTC)
-            query = {"_id": {"$gte": ObjectId.from_datetime(mark - RESCAN_MARGIN)}}
+            lower = mark - RESCAN_MARGIN
+            since = {"checkpoint_id": {"$gte": id_prefix_at(lower)}}
+            answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
+            stale.update(doc["thread_id"] for doc in answered)
         newest: datetime | None = None
 
         touched: set[tuple[str, str]] = set()
         interrupted: set[tuple[str, str]] = set()
-        fields = {"thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1, "channel": 1}
-        for write in self.store.writes.find(query, fields):
-            newest = _later(newest, write.get("_id"))
+        fields = {"_id": 0, "thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1, "channel": 1}
+        for write in self.store.writes.find(since, fields):
+            newest = _later(newest, write.get("checkpoint_id"))
             if write.get("checkpoint_ns") != "" or not isinstance(write.get("thread_id"), str):
                 continue
             key = (write["thread_id"], str(write.get("checkpoint_id")))
@@ -111,10 +117,9 @@ class Inbox:
                 interrupted.add(key)
 
         newest_checkpoint: dict[str, str] = defaultdict(str)
-        for doc in self.store.checkpoints.find(
-            query, {"thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1}
-        ):
-            newest = _later(newest, doc.get("_id"))
+        fields = {"_id": 0, "thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1}
+        for doc in self.store.checkpoints.find(since, fields):
+            newest = _later(newest, doc.get("checkpoint_id"))
             if doc.get("checkpoint_ns") != "" or not isinstance(doc.get("thread_id"), str):
                 continue
             thread = doc["thread_id"]
@@ -122,6 +127,8 @@ class Inbox:
                 newest_checkpoint[thread], str(doc.get("checkpoint_id"))
             )
 
+        # An interrupt whose thread has moved on since was answered: never open it.
+        interrupted = {(t, c) for t, c in interrupted if c >= newest_checkpoint.get(t, "")}
         if interrupted:
             now = datetime.now(UTC)
             self.store.inbox.bulk_write(
@@ -143,26 +150,31 @@ class Inbox:
                 ordered=False,
             )
         if newest_checkpoint:
-            stale = [
+            stale.update(newest_checkpoint)
+            outdated = [
                 entry["_id"]
                 for entry in self.store.inbox.find(
                     {"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}
                 )
                 if entry["checkpoint_id"] < newest_checkpoint.get(entry["thread_id"], "")
             ]
-            if stale:
-                self.store.inbox.update_many({"_id": {"$in": stale}}, {"$set": {"state": "closed"}})
+            if outdated:
+                self.store.inbox.update_many(
+                    {"_id": {"$in": outdated}}, {"$set": {"state": "closed"}}
+                )
         if newest is not None:
-            self.store.meta.update_one({"_id": META_ID}, {"$max": {"hwm": newest}}, upsert=True)
-        return touched, set(newest_checkpoint)
+            # A writer whose clock runs ahead must not push the mark past ours.
+            newest = min(newest, datetime.now(UTC))
+            self.store.meta.update_one({"_id": META_ID}, {"$max": {"mark": newest}}, upsert=True)
+        return touched, stale
 
 
 def _entry_id(thread_id: str, checkpoint_id: str) -> str:
     return f"{thread_id}\x1f{checkpoint_id}"
 
 
-def _later(current: datetime | None, oid: object) -> datetime | None:
-    if not isinstance(oid, ObjectId):
+def _later(current: datetime | None, checkpoint_id: object) -> datetime | None:
+    when = time_of(checkpoint_id)
+    if when is None:
         return current
-    when = oid.generation_time
     return when if current is None or when > current else current

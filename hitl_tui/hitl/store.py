@@ -63,6 +63,10 @@ class Store:
                 ],
                 {"unique": True},
             ),
+            # The inbox reads "everything since the mark" as a range on checkpoint ids.
+            (self.writes, [("checkpoint_id", ASCENDING)], {}),
+            (self.checkpoints, [("checkpoint_id", ASCENDING)], {}),
+            (self.claims, [("updated_at", ASCENDING)], {}),
             (self.inbox, [("state", ASCENDING), ("thread_id", ASCENDING)], {}),
             (self.inbox, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
             (self.claims, [("state", ASCENDING), ("expires_at", ASCENDING)], {}),

@@ -1,0 +1,380 @@
+"""Measure the speed targets side by side in one run, print a table, end with one JSON line.
+
+    make bench        (or: python -m benchmarks.run [--quick])
+
+Everything runs on a private embedded server in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.data import clone_threads, days_ago, template_threads
+from hitl_tui.db.embedded import EmbeddedServer
+from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.settings import Settings
+
+PENDING = 50
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def median_of(fn: Callable[[], Any], runs: int) -> float:
+    return statistics.median(timed(fn)[0] for _ in range(runs))
+
+
+def settings_for(uri: str, db_name: str, **extra: Any) -> Settings:
+    return Settings(_env_file=None, mongodb_uri=uri, db_name=db_name, operator="bench",
+                    bell=False, **extra)
+
+
+# -- 1. inbox cost against history --------------------------------------------------------
+def inbox_costs(uri: str, history: int, naive: bool) -> dict[str, float]:
+    hub = Hub(settings_for(uri, f"bench_inbox_{history}"))
+    try:
+        done, waiting = template_threads(hub)
+        started = time.perf_counter()
+        clone_threads(hub, done, "done", history, days_ago(30))
+        clone_threads(hub, waiting, "wait", PENDING - 1, days_ago(1 / 24))
+        build = time.perf_counter() - started
+        first, items = timed(lambda: Inbox(hub.store).refresh())
+        assert len(items) == PENDING, len(items)
+        cold = median_of(lambda: Inbox(hub.store).refresh(), 5)
+        inbox = Inbox(hub.store)
+        inbox.refresh()
+        warm = median_of(inbox.refresh, 20)
+        figures = {"build_s": build, "first_sync_s": first, "cold_refresh_s": cold,
+                   "warm_refresh_s": warm}
+        if naive:
+            figures["naive_s"] = timed(lambda: naive_inbox(hub))[0]
+        return figures
+    finally:
+        hub.connection.client.drop_database(f"bench_inbox_{history}")
+        hub.close()
+
+
+def naive_inbox(hub: Hub) -> int:
+    """The obvious way: every thread id, then graph.get_state on each."""
+    pending = 0
+    for thread_id in hub.store.checkpoints.distinct("thread_id"):
+        state = hub.graph.get_state({"configurable": {"thread_id": thread_id}})
+        pending += bool(state.interrupts)
+    return pending
+
+
+# -- 2. time to the operator ----------------------------------------------------------------
+WRITER = """
+import json, sys, time
+from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.settings import Settings
+hub = Hub(Settings(_env_file=None, mongodb_uri=sys.argv[1], db_name=sys.argv[2]))
+hub.graph
+print("ready", flush=True)
+for n in range(int(sys.argv[3])):
+    time.sleep(0.25)  # pacing: tickets arrive one by one
+    result = ask(hub, f"latency probe {n}", f"probe-{n:03d}")
+    print(json.dumps({"thread": result.thread_id, "saved": time.time()}), flush=True)
+"""
+
+
+async def time_to_operator(uri: str, use_change_streams: bool, tickets: int) -> list[float]:
+    from hitl_tui.console.app import HitlApp
+    from hitl_tui.console.messages import InboxRefreshed
+
+    db_name = f"bench_operator_{int(use_change_streams)}"
+    hub = Hub(settings_for(uri, db_name, poll_seconds=1.0, change_streams=use_change_streams))
+    seen: dict[str, float] = {}
+
+    def hook(message: Any) -> None:
+        if isinstance(message, InboxRefreshed) and message.items:
+            now = time.time()
+            for item in message.items:
+                seen.setdefault(item.thread_id, now)
+
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    try:
+        async with app.run_test(size=(120, 34), message_hook=hook) as pilot:
+            writer = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", WRITER, uri, db_name, str(tickets),
+                stdout=subprocess.PIPE)
+            saved: dict[str, float] = {}
+            assert (await writer.stdout.readline()).strip() == b"ready"
+            while line := await writer.stdout.readline():
+                record = json.loads(line)
+                saved[record["thread"]] = record["saved"]
+            await writer.wait()
+            deadline = time.monotonic() + 10
+            while len(seen) < tickets and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+        return [seen[t] - saved[t] for t in saved if t in seen]
+    finally:
+        hub.connection.client.drop_database(db_name)
+        hub.close()
+
+
+# -- 3. time to the user --------------------------------------------------------------------
+OPERATOR = """
+import json, sys, time
+from hitl_tui.hitl.kinds import RESPOND, Decision
+from hitl_tui.hitl.resume import resume
+from hitl_tui.hitl.runtime import Hub
+from hitl_tui.settings import Settings
+hub = Hub(Settings(_env_file=None, mongodb_uri=sys.argv[1], db_name=sys.argv[2]))
+hub.graph
+print("ready", flush=True)
+for line in sys.stdin:
+    thread = line.strip()
+    sent = time.time()
+    resume(hub, thread, Decision(RESPOND, text=f"answer for {thread}"), "bench-operator")
+    print(json.dumps({"thread": thread, "sent": sent}), flush=True)
+"""
+
+
+async def time_to_user(uri: str, tickets: int) -> list[float]:
+    from hitl_tui.console.app import HitlApp
+    from hitl_tui.console.chat_pane import ChatPane
+    from hitl_tui.console.messages import ThreadLoaded
+
+    db_name = "bench_user"
+    hub = Hub(settings_for(uri, db_name, poll_seconds=1.0))
+    threads = [ask(hub, f"user probe {n}", f"user-{n:03d}").thread_id for n in range(tickets)]
+    operator = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", OPERATOR, uri, db_name, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE)
+    assert (await operator.stdout.readline()).strip() == b"ready"
+    latencies = []
+    try:
+        for thread in threads:
+            answered: list[float] = []
+
+            def hook(message: Any, thread: str = thread, answered: list = answered) -> None:
+                if isinstance(message, ThreadLoaded) and message.thread_id == thread and \
+                        message.snapshot is not None and not message.snapshot.pending:
+                    answered.append(time.time())
+
+            app = HitlApp(hub.settings, "user", thread_id=thread, hub=hub)
+            async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
+                chat = app.query_one(ChatPane)
+                while chat.waiting_since is None:
+                    await pilot.pause(0.02)
+                operator.stdin.write(f"{thread}\n".encode())
+                await operator.stdin.drain()
+                sent = json.loads(await operator.stdout.readline())["sent"]
+                deadline = time.monotonic() + 10
+                while not answered and time.monotonic() < deadline:
+                    await pilot.pause(0.01)
+                if answered:
+                    latencies.append(answered[0] - sent)
+    finally:
+        operator.stdin.close()
+        await operator.wait()
+        hub.connection.client.drop_database(db_name)
+        hub.close()
+    return latencies
+
+
+# -- 4. a responsive UI with thousands of tickets -------------------------------------------
+async def ui_responsiveness(uri: str, pending: int) -> dict[str, float]:
+    from hitl_tui.console.app import HitlApp
+    from hitl_tui.console.inbox_table import InboxTable
+
+    db_name = "bench_ui"
+    hub = Hub(settings_for(uri, db_name, poll_seconds=0.5, change_streams=False))
+    _, waiting = template_threads(hub)
+    clone_threads(hub, waiting, "ui", pending - 1, days_ago(1 / 24))
+    Inbox(hub.store).refresh()  # the one-time first sync is not what this measures
+    worst_gap = 0.0
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            table = app.query_one(InboxTable)
+            running = True
+
+            async def ticker() -> None:
+                nonlocal worst_gap
+                while running:
+                    started = time.perf_counter()
+                    await asyncio.sleep(0.005)
+                    worst_gap = max(worst_gap, time.perf_counter() - started - 0.005)
+
+            task = asyncio.get_running_loop().create_task(ticker())
+            loaded_at = time.perf_counter()
+            while table.row_count < pending:
+                await pilot.pause(0.02)
+            first_paint = time.perf_counter() - loaded_at
+            refreshes = app.query_one("OperatorPane")
+            for _ in range(6):  # more refreshes with everything on screen
+                refreshes.request_refresh()
+                await pilot.pause(0.3)
+            running = False
+            await task
+            table.focus()
+            started = time.perf_counter()
+            for _ in range(50):
+                await pilot.press("j")
+            per_key = (time.perf_counter() - started) / 50
+        return {"worst_loop_gap_s": worst_gap, "per_key_s": per_key,
+                "first_load_s": first_paint}
+    finally:
+        hub.connection.client.drop_database(db_name)
+        hub.close()
+
+
+# -- 5. start-up ---------------------------------------------------------------------------
+def startup(uri: str, runs: int) -> list[float] | None:
+    """`hitl-tui admin` in a real terminal (tmux) until the inbox shows a known ticket."""
+    if shutil.which("tmux") is None:
+        return None
+    db_name = "bench_startup"
+    hub = Hub(settings_for(uri, db_name))
+    ask(hub, "startup probe", "startup-probe")
+    times = []
+    env = {**os.environ, "MONGODB_URI": uri, "HITL_DB_NAME": db_name, "HITL_BELL": "false"}
+    try:
+        for run in range(runs):
+            session = f"hitl-bench-{os.getpid()}-{run}"
+            started = time.perf_counter()
+            # A tmux server started earlier keeps its own environment: pass ours explicitly.
+            command = shlex.join(["env", *(f"{k}={v}" for k, v in env.items()
+                                           if k.startswith(("MONGODB_", "HITL_"))),
+                                  sys.executable, "-m", "hitl_tui", "admin"])
+            subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
+                            command], env=env, check=True)
+            try:
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                            capture_output=True, text=True).stdout
+                    if "startup-probe" in screen:
+                        times.append(time.perf_counter() - started)
+                        break
+                    time.sleep(0.01)
+            finally:
+                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        return times
+    finally:
+        hub.connection.client.drop_database(db_name)
+        hub.close()
+
+
+# -- report --------------------------------------------------------------------------------
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small data sets (a smoke run)")
+    args = parser.parse_args(argv)
+    big, small, ui_pending, probes = (2000, 200, 500, 5) if args.quick else (
+        10_000, 500, 5000, 15)
+
+    workdir = Path(tempfile.mkdtemp(prefix="hitl-bench-"))
+    server = EmbeddedServer(workdir)
+    try:
+        uri = server.ensure_running()
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; embedded SecantusDB", flush=True)
+        print(f"building inbox data sets (N={small} and N={big} finished threads)…", flush=True)
+        at_small = inbox_costs(uri, small, naive=True)
+        at_big = inbox_costs(uri, big, naive=True)
+        print("measuring time to the operator and to the user…", flush=True)
+        push = asyncio.run(time_to_operator(uri, True, probes))
+        poll = asyncio.run(time_to_operator(uri, False, probes))
+        user = asyncio.run(time_to_user(uri, max(probes // 2, 5)))
+        print(f"measuring the UI with {ui_pending} pending tickets and start-up…", flush=True)
+        ui = asyncio.run(ui_responsiveness(uri, ui_pending))
+        starts = startup(uri, 3)
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    figures = {
+        "history_small": small, "history_big": big,
+        "inbox_cold_small_ms": at_small["cold_refresh_s"] * 1e3,
+        "inbox_cold_big_ms": at_big["cold_refresh_s"] * 1e3,
+        "inbox_warm_small_ms": at_small["warm_refresh_s"] * 1e3,
+        "inbox_warm_big_ms": at_big["warm_refresh_s"] * 1e3,
+        "inbox_first_sync_small_ms": at_small["first_sync_s"] * 1e3,
+        "inbox_first_sync_big_ms": at_big["first_sync_s"] * 1e3,
+        "naive_small_ms": at_small["naive_s"] * 1e3,
+        "naive_big_ms": at_big["naive_s"] * 1e3,
+        "cold_ratio_big_vs_small": at_big["cold_refresh_s"] / at_small["cold_refresh_s"],
+        "warm_ratio_big_vs_small": at_big["warm_refresh_s"] / at_small["warm_refresh_s"],
+        "speedup_vs_naive_big": at_big["naive_s"] / at_big["cold_refresh_s"],
+        "operator_push_p50_ms": p50(push) * 1e3,
+        "operator_poll_p50_ms": p50(poll) * 1e3,
+        "user_p50_ms": p50(user) * 1e3,
+        "ui_pending": ui_pending,
+        "ui_worst_loop_gap_ms": ui["worst_loop_gap_s"] * 1e3,
+        "ui_per_key_ms": ui["per_key_s"] * 1e3,
+        "ui_first_load_ms": ui["first_load_s"] * 1e3,
+        "startup_median_s": p50(starts) if starts else None,
+    }
+    rows = [
+        ("inbox refresh, new object (N small / big)",
+         f"{figures['inbox_cold_small_ms']:.1f} / {figures['inbox_cold_big_ms']:.1f} ms",
+         f"ratio {figures['cold_ratio_big_vs_small']:.2f}", "<= 1.5",
+         figures["cold_ratio_big_vs_small"] <= 1.5),
+        ("inbox refresh, incremental (N small / big)",
+         f"{figures['inbox_warm_small_ms']:.1f} / {figures['inbox_warm_big_ms']:.1f} ms",
+         f"ratio {figures['warm_ratio_big_vs_small']:.2f}", "<= 1.5",
+         figures["warm_ratio_big_vs_small"] <= 1.5),
+        ("naive inbox: distinct + get_state (small / big)",
+         f"{figures['naive_small_ms']:.0f} / {figures['naive_big_ms']:.0f} ms",
+         f"{figures['speedup_vs_naive_big']:.0f}x slower at N big", ">= 20x",
+         figures["speedup_vs_naive_big"] >= 20),
+        ("first sync of an unseen history (one-time)",
+         f"{figures['inbox_first_sync_small_ms']:.0f} / "
+         f"{figures['inbox_first_sync_big_ms']:.0f} ms", "", "(once per database)", True),
+        ("time to the operator, change stream (p50)",
+         f"{figures['operator_push_p50_ms']:.0f} ms", f"n={len(push)}", "<= 250 ms",
+         figures["operator_push_p50_ms"] <= 250),
+        ("time to the operator, polling 1 s (p50)",
+         f"{figures['operator_poll_p50_ms']:.0f} ms", f"n={len(poll)}", "<= 1100 ms",
+         figures["operator_poll_p50_ms"] <= 1100),
+        ("time to the user after send (p50)", f"{figures['user_p50_ms']:.0f} ms",
+         f"n={len(user)}", "<= 500 ms", figures["user_p50_ms"] <= 500),
+        (f"worst event-loop stall, {ui_pending} pending",
+         f"{figures['ui_worst_loop_gap_ms']:.0f} ms", "", "<= 50 ms",
+         figures["ui_worst_loop_gap_ms"] <= 50),
+        ("moving through the inbox (per key)", f"{figures['ui_per_key_ms']:.1f} ms", "",
+         "instant", figures["ui_per_key_ms"] <= 50),
+        ("start-up: hitl-tui admin to painted inbox",
+         f"{figures['startup_median_s']:.2f} s" if starts else "skipped (no tmux)",
+         f"n={len(starts or [])}", "<= 1.0 s",
+         bool(starts) and figures["startup_median_s"] <= 1.0),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(f"{'measure':<{width}}  {'measured':<22} {'':<24} {'target':<18} met")
+    for name, measured, extra, target, met in rows:
+        print(f"{name:<{width}}  {measured:<22} {extra:<24} {target:<18} {'yes' if met else 'NO'}")
+    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
+                      for k, v in figures.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
