@@ -27,8 +27,9 @@ _MACHINE = os.urandom(5)
 
 def object_id_at(when: datetime) -> ObjectId:
     """A unique ObjectId whose embedded time is `when`."""
-    return ObjectId(struct.pack(">I", int(when.timestamp())) + _MACHINE
-                    + struct.pack(">I", next(_counter))[1:])
+    return ObjectId(
+        struct.pack(">I", int(when.timestamp())) + _MACHINE + struct.pack(">I", next(_counter))[1:]
+    )
 
 
 def template_threads(hub: Hub) -> tuple[str, str]:
@@ -48,8 +49,9 @@ def shifted_id(checkpoint_id: str, when: datetime) -> str:
     return str(uuid.UUID(int=value))
 
 
-def clone_threads(hub: Hub, template: str, prefix: str, count: int, when: datetime,
-                  batch: int = 2000) -> list[str]:
+def clone_threads(
+    hub: Hub, template: str, prefix: str, count: int, when: datetime, batch: int = 2000
+) -> list[str]:
     """Copy every document of `template` under `count` new thread ids, as if written at
     `when` (one millisecond apart): insertion ids and checkpoint ids both carry that time."""
     store = hub.store
@@ -61,11 +63,17 @@ def clone_threads(hub: Hub, template: str, prefix: str, count: int, when: dateti
         pending: list[dict] = []
         for index, thread in enumerate(threads):
             stamp = when + timedelta(milliseconds=index)
-            ids = {old: shifted_id(old, stamp + timedelta(microseconds=step * 10))
-                   for step, old in enumerate(originals)}
+            ids = {
+                old: shifted_id(old, stamp + timedelta(microseconds=step * 10))
+                for step, old in enumerate(originals)
+            }
             for doc in docs:
-                copy = {**doc, "_id": object_id_at(stamp), "thread_id": thread,
-                        "checkpoint_id": ids.get(doc["checkpoint_id"], doc["checkpoint_id"])}
+                copy = {
+                    **doc,
+                    "_id": object_id_at(stamp),
+                    "thread_id": thread,
+                    "checkpoint_id": ids.get(doc["checkpoint_id"], doc["checkpoint_id"]),
+                }
                 if doc.get("parent_checkpoint_id"):
                     copy["parent_checkpoint_id"] = ids.get(doc["parent_checkpoint_id"])
                 pending.append(copy)

@@ -44,8 +44,9 @@ def median_of(fn: Callable[[], Any], runs: int) -> float:
 
 
 def settings_for(uri: str, db_name: str, **extra: Any) -> Settings:
-    return Settings(_env_file=None, mongodb_uri=uri, db_name=db_name, operator="bench",
-                    bell=False, **extra)
+    return Settings(
+        _env_file=None, mongodb_uri=uri, db_name=db_name, operator="bench", bell=False, **extra
+    )
 
 
 # -- 1. inbox cost against history --------------------------------------------------------
@@ -63,8 +64,12 @@ def inbox_costs(uri: str, history: int, naive: bool) -> dict[str, float]:
         inbox = Inbox(hub.store)
         inbox.refresh()
         warm = median_of(inbox.refresh, 20)
-        figures = {"build_s": build, "first_sync_s": first, "cold_refresh_s": cold,
-                   "warm_refresh_s": warm}
+        figures = {
+            "build_s": build,
+            "first_sync_s": first,
+            "cold_refresh_s": cold,
+            "warm_refresh_s": warm,
+        }
         if naive:
             figures["naive_s"] = timed(lambda: naive_inbox(hub))[0]
         return figures
@@ -116,8 +121,8 @@ async def time_to_operator(uri: str, use_change_streams: bool, tickets: int) -> 
     try:
         async with app.run_test(size=(120, 34), message_hook=hook) as pilot:
             writer = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", WRITER, uri, db_name, str(tickets),
-                stdout=subprocess.PIPE)
+                sys.executable, "-c", WRITER, uri, db_name, str(tickets), stdout=subprocess.PIPE
+            )
             saved: dict[str, float] = {}
             assert (await writer.stdout.readline()).strip() == b"ready"
             while line := await writer.stdout.readline():
@@ -160,8 +165,8 @@ async def time_to_user(uri: str, tickets: int) -> list[float]:
     hub = Hub(settings_for(uri, db_name, poll_seconds=1.0))
     threads = [ask(hub, f"user probe {n}", f"user-{n:03d}").thread_id for n in range(tickets)]
     operator = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", OPERATOR, uri, db_name, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE)
+        sys.executable, "-c", OPERATOR, uri, db_name, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     assert (await operator.stdout.readline()).strip() == b"ready"
     latencies = []
     try:
@@ -169,8 +174,12 @@ async def time_to_user(uri: str, tickets: int) -> list[float]:
             answered: list[float] = []
 
             def hook(message: Any, thread: str = thread, answered: list = answered) -> None:
-                if isinstance(message, ThreadLoaded) and message.thread_id == thread and \
-                        message.snapshot is not None and not message.snapshot.pending:
+                if (
+                    isinstance(message, ThreadLoaded)
+                    and message.thread_id == thread
+                    and message.snapshot is not None
+                    and not message.snapshot.pending
+                ):
                     answered.append(time.time())
 
             app = HitlApp(hub.settings, "user", thread_id=thread, hub=hub)
@@ -204,7 +213,8 @@ async def ui_responsiveness(uri: str, pending: int) -> dict[str, float]:
     _, waiting = template_threads(hub)
     clone_threads(hub, waiting, "ui", pending - 1, days_ago(1 / 24))
     Inbox(hub.store).refresh()  # the one-time first sync is not what this measures
-    worst_gap = 0.0
+    gaps = {"refresh": 0.0, "keys": 0.0}
+    phase = "refresh"
     app = HitlApp(hub.settings, "admin", hub=hub)
     try:
         async with app.run_test(size=(120, 34)) as pilot:
@@ -212,30 +222,33 @@ async def ui_responsiveness(uri: str, pending: int) -> dict[str, float]:
             running = True
 
             async def ticker() -> None:
-                nonlocal worst_gap
                 while running:
                     started = time.perf_counter()
                     await asyncio.sleep(0.005)
-                    worst_gap = max(worst_gap, time.perf_counter() - started - 0.005)
+                    gap = time.perf_counter() - started - 0.005
+                    gaps[phase] = max(gaps[phase], gap)
 
             task = asyncio.get_running_loop().create_task(ticker())
             loaded_at = time.perf_counter()
             while table.row_count < pending:
                 await pilot.pause(0.02)
-            first_paint = time.perf_counter() - loaded_at
-            refreshes = app.query_one("OperatorPane")
-            for _ in range(6):  # more refreshes with everything on screen
-                refreshes.request_refresh()
+            first_load = time.perf_counter() - loaded_at
+            pane = app.query_one("OperatorPane")
+            for _ in range(6):  # more refreshes with every ticket on screen
+                pane.request_refresh()
                 await pilot.pause(0.3)
-            running = False
-            await task
+            phase = "keys"
             table.focus()
-            started = time.perf_counter()
             for _ in range(50):
                 await pilot.press("j")
-            per_key = (time.perf_counter() - started) / 50
-        return {"worst_loop_gap_s": worst_gap, "per_key_s": per_key,
-                "first_load_s": first_paint}
+            await pilot.pause(0.3)  # the detail of the last ticket loads after the cursor rests
+            running = False
+            await task
+        return {
+            "worst_loop_gap_s": gaps["refresh"],
+            "worst_key_gap_s": gaps["keys"],
+            "first_load_s": first_load,
+        }
     finally:
         hub.connection.client.drop_database(db_name)
         hub.close()
@@ -256,16 +269,29 @@ def startup(uri: str, runs: int) -> list[float] | None:
             session = f"hitl-bench-{os.getpid()}-{run}"
             started = time.perf_counter()
             # A tmux server started earlier keeps its own environment: pass ours explicitly.
-            command = shlex.join(["env", *(f"{k}={v}" for k, v in env.items()
-                                           if k.startswith(("MONGODB_", "HITL_"))),
-                                  sys.executable, "-m", "hitl_tui", "admin"])
-            subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
-                            command], env=env, check=True)
+            command = shlex.join(
+                [
+                    "env",
+                    *(f"{k}={v}" for k, v in env.items() if k.startswith(("MONGODB_", "HITL_"))),
+                    sys.executable,
+                    "-m",
+                    "hitl_tui",
+                    "admin",
+                ]
+            )
+            subprocess.run(
+                ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
+                env=env,
+                check=True,
+            )
             try:
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
-                    screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                                            capture_output=True, text=True).stdout
+                    screen = subprocess.run(
+                        ["tmux", "capture-pane", "-p", "-t", session],
+                        capture_output=True,
+                        text=True,
+                    ).stdout
                     if "startup-probe" in screen:
                         times.append(time.perf_counter() - started)
                         break
@@ -287,15 +313,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small data sets (a smoke run)")
     args = parser.parse_args(argv)
-    big, small, ui_pending, probes = (2000, 200, 500, 5) if args.quick else (
-        10_000, 500, 5000, 15)
+    big, small, ui_pending, probes = (2000, 200, 500, 5) if args.quick else (10_000, 500, 5000, 15)
 
     workdir = Path(tempfile.mkdtemp(prefix="hitl-bench-"))
     server = EmbeddedServer(workdir)
     try:
         uri = server.ensure_running()
-        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; embedded SecantusDB", flush=True)
+        print(
+            f"machine: {platform.platform()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; embedded SecantusDB",
+            flush=True,
+        )
         print(f"building inbox data sets (N={small} and N={big} finished threads)…", flush=True)
         at_small = inbox_costs(uri, small, naive=True)
         at_big = inbox_costs(uri, big, naive=True)
@@ -311,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     figures = {
-        "history_small": small, "history_big": big,
+        "history_small": small,
+        "history_big": big,
         "inbox_cold_small_ms": at_small["cold_refresh_s"] * 1e3,
         "inbox_cold_big_ms": at_big["cold_refresh_s"] * 1e3,
         "inbox_warm_small_ms": at_small["warm_refresh_s"] * 1e3,
@@ -328,51 +357,89 @@ def main(argv: list[str] | None = None) -> int:
         "user_p50_ms": p50(user) * 1e3,
         "ui_pending": ui_pending,
         "ui_worst_loop_gap_ms": ui["worst_loop_gap_s"] * 1e3,
-        "ui_per_key_ms": ui["per_key_s"] * 1e3,
+        "ui_worst_key_gap_ms": ui["worst_key_gap_s"] * 1e3,
         "ui_first_load_ms": ui["first_load_s"] * 1e3,
         "startup_median_s": p50(starts) if starts else None,
     }
     rows = [
-        ("inbox refresh, new object (N small / big)",
-         f"{figures['inbox_cold_small_ms']:.1f} / {figures['inbox_cold_big_ms']:.1f} ms",
-         f"ratio {figures['cold_ratio_big_vs_small']:.2f}", "<= 1.5",
-         figures["cold_ratio_big_vs_small"] <= 1.5),
-        ("inbox refresh, incremental (N small / big)",
-         f"{figures['inbox_warm_small_ms']:.1f} / {figures['inbox_warm_big_ms']:.1f} ms",
-         f"ratio {figures['warm_ratio_big_vs_small']:.2f}", "<= 1.5",
-         figures["warm_ratio_big_vs_small"] <= 1.5),
-        ("naive inbox: distinct + get_state (small / big)",
-         f"{figures['naive_small_ms']:.0f} / {figures['naive_big_ms']:.0f} ms",
-         f"{figures['speedup_vs_naive_big']:.0f}x slower at N big", ">= 20x",
-         figures["speedup_vs_naive_big"] >= 20),
-        ("first sync of an unseen history (one-time)",
-         f"{figures['inbox_first_sync_small_ms']:.0f} / "
-         f"{figures['inbox_first_sync_big_ms']:.0f} ms", "", "(once per database)", True),
-        ("time to the operator, change stream (p50)",
-         f"{figures['operator_push_p50_ms']:.0f} ms", f"n={len(push)}", "<= 250 ms",
-         figures["operator_push_p50_ms"] <= 250),
-        ("time to the operator, polling 1 s (p50)",
-         f"{figures['operator_poll_p50_ms']:.0f} ms", f"n={len(poll)}", "<= 1100 ms",
-         figures["operator_poll_p50_ms"] <= 1100),
-        ("time to the user after send (p50)", f"{figures['user_p50_ms']:.0f} ms",
-         f"n={len(user)}", "<= 500 ms", figures["user_p50_ms"] <= 500),
-        (f"worst event-loop stall, {ui_pending} pending",
-         f"{figures['ui_worst_loop_gap_ms']:.0f} ms", "", "<= 50 ms",
-         figures["ui_worst_loop_gap_ms"] <= 50),
-        ("moving through the inbox (per key)", f"{figures['ui_per_key_ms']:.1f} ms", "",
-         "instant", figures["ui_per_key_ms"] <= 50),
-        ("start-up: hitl-tui admin to painted inbox",
-         f"{figures['startup_median_s']:.2f} s" if starts else "skipped (no tmux)",
-         f"n={len(starts or [])}", "<= 1.0 s",
-         bool(starts) and figures["startup_median_s"] <= 1.0),
+        (
+            "inbox refresh, new object (N small / big)",
+            f"{figures['inbox_cold_small_ms']:.1f} / {figures['inbox_cold_big_ms']:.1f} ms",
+            f"ratio {figures['cold_ratio_big_vs_small']:.2f}",
+            "<= 1.5",
+            figures["cold_ratio_big_vs_small"] <= 1.5,
+        ),
+        (
+            "inbox refresh, incremental (N small / big)",
+            f"{figures['inbox_warm_small_ms']:.1f} / {figures['inbox_warm_big_ms']:.1f} ms",
+            f"ratio {figures['warm_ratio_big_vs_small']:.2f}",
+            "<= 1.5",
+            figures["warm_ratio_big_vs_small"] <= 1.5,
+        ),
+        (
+            "naive inbox: distinct + get_state (small / big)",
+            f"{figures['naive_small_ms']:.0f} / {figures['naive_big_ms']:.0f} ms",
+            f"{figures['speedup_vs_naive_big']:.0f}x slower at N big",
+            ">= 20x",
+            figures["speedup_vs_naive_big"] >= 20,
+        ),
+        (
+            "first sync of an unseen history (one-time)",
+            f"{figures['inbox_first_sync_small_ms']:.0f} / "
+            f"{figures['inbox_first_sync_big_ms']:.0f} ms",
+            "",
+            "(once per database)",
+            True,
+        ),
+        (
+            "time to the operator, change stream (p50)",
+            f"{figures['operator_push_p50_ms']:.0f} ms",
+            f"n={len(push)}",
+            "<= 250 ms",
+            figures["operator_push_p50_ms"] <= 250,
+        ),
+        (
+            "time to the operator, polling 1 s (p50)",
+            f"{figures['operator_poll_p50_ms']:.0f} ms",
+            f"n={len(poll)}",
+            "<= 1100 ms",
+            figures["operator_poll_p50_ms"] <= 1100,
+        ),
+        (
+            "time to the user after send (p50)",
+            f"{figures['user_p50_ms']:.0f} ms",
+            f"n={len(user)}",
+            "<= 500 ms",
+            figures["user_p50_ms"] <= 500,
+        ),
+        (
+            f"worst event-loop stall in refreshes, {ui_pending} pending",
+            f"{figures['ui_worst_loop_gap_ms']:.0f} ms",
+            "",
+            "<= 50 ms",
+            figures["ui_worst_loop_gap_ms"] <= 50,
+        ),
+        (
+            "worst stall while moving (50 x j)",
+            f"{figures['ui_worst_key_gap_ms']:.0f} ms",
+            "",
+            "<= 50 ms",
+            figures["ui_worst_key_gap_ms"] <= 50,
+        ),
+        (
+            "start-up: hitl-tui admin to painted inbox",
+            f"{figures['startup_median_s']:.2f} s" if starts else "skipped (no tmux)",
+            f"n={len(starts or [])}",
+            "<= 1.0 s",
+            bool(starts) and figures["startup_median_s"] <= 1.0,
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print()
     print(f"{'measure':<{width}}  {'measured':<22} {'':<24} {'target':<18} met")
     for name, measured, extra, target, met in rows:
         print(f"{name:<{width}}  {measured:<22} {extra:<24} {target:<18} {'yes' if met else 'NO'}")
-    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
-                      for k, v in figures.items()}))
+    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()}))
     return 0
 
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from hitl_tui.settings import Settings
+
+if TYPE_CHECKING:  # the model classes are heavy to import; describe_model needs none
+    from langchain_core.language_models import BaseChatModel
 
 
 @dataclass(frozen=True)
 class ModelChoice:
     model: BaseChatModel
     label: str  # shown to the user, so they always know which model answers
+
+
+def describe_model(settings: Settings) -> str:
+    """What the user is told about the model, without loading it (start-up stays fast)."""
+    if settings.uses_openai:
+        where = f" at {settings.openai_base_url}" if settings.openai_base_url else ""
+        return f"OpenAI {settings.openai_model}{where}"
+    return "offline support model (set OPENAI_API_KEY for OpenAI)"
 
 
 def choose_model(settings: Settings) -> ModelChoice:
@@ -26,8 +36,7 @@ def choose_model(settings: Settings) -> ModelChoice:
             timeout=60,
             max_retries=1,
         )
-        where = f" at {settings.openai_base_url}" if settings.openai_base_url else ""
-        return ModelChoice(model, f"OpenAI {settings.openai_model}{where}")
+        return ModelChoice(model, describe_model(settings))
     from hitl_tui.agent.offline import OfflineSupportModel
 
     return ModelChoice(

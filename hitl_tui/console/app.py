@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from hitl_tui.console.messages import (
     ConnectionLost,
     HubFailed,
     HubReady,
+    InboxRefreshed,
 )
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.console.render import plain
@@ -63,6 +65,7 @@ class HitlApp(App):
         self._backoff = 1.0
         self._connected = False
         self._watcher: Any = None
+        self._warmed = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
@@ -104,8 +107,12 @@ class HitlApp(App):
             self.post_message(HubFailed(f"{type(error).__name__}: {error}", self._backoff))
             return
         self.post_message(HubReady(hub))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        """Compile the graph ahead of the first question or answer, once the screen shows."""
         try:
-            hub.graph  # noqa: B018 (compile now so the first answer is quick)
+            self.hub.graph  # noqa: B018
         except Exception as error:
             self.post_message(ConnectionLost(f"the graph could not be loaded: {error}"))
 
@@ -123,6 +130,9 @@ class HitlApp(App):
         for pane in self.query(OperatorPane):
             pane.attach(event.hub)
         self._start_watcher(event.hub)
+        if not self.query(OperatorPane):
+            self._warm_up()  # chat only: the first question needs the graph
+        gc.freeze()  # what start-up built lives as long as the app: keep it out of GC passes
 
     def _start_watcher(self, hub: Any) -> None:
         """Push updates where the server has change streams; polling stays as a safety net."""
@@ -138,6 +148,13 @@ class HitlApp(App):
             pane.request_refresh()
         for pane in self.query(ChatPane):
             pane.poll_now()
+
+    @on(InboxRefreshed)
+    def _first_inbox_shown(self, event: InboxRefreshed) -> None:
+        """Compile the graph once the operator sees the inbox, not before: start-up first."""
+        if event.items is not None and not self._warmed:
+            self._warmed = True
+            self._warm_up()
 
     @on(HubFailed)
     def _hub_failed(self, event: HubFailed) -> None:

@@ -35,6 +35,9 @@ MODE_HELP = {
 }
 
 
+DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
+
+
 class AnswerEditor(TextArea):
     """The operator's answer; sending is bound on the pane with priority."""
 
@@ -64,6 +67,7 @@ class OperatorPane(Vertical):
         self._refresh_timer: Timer | None = None
         self._refresh_due = False
         self._refreshing = False
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -154,8 +158,12 @@ class OperatorPane(Vertical):
     # -- selection and detail ------------------------------------------------------
     @on(DataTable.RowHighlighted, "#inbox")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Load the detail once the cursor rests, so holding j stays instant."""
         if self.open_key is None and event.row_key is not None:
-            self._load_detail(event.row_key.value)
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            key = event.row_key.value
+            self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(key))
 
     def _load_detail(self, key: str) -> None:
         if self.hub is not None:

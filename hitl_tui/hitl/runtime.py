@@ -29,7 +29,9 @@ class Hub:
     def model_label(self) -> str:
         if self.graph_spec:
             return f"graph {self.graph_spec}"
-        return self._model_choice.label
+        from hitl_tui.agent.models import describe_model
+
+        return describe_model(self.settings)
 
     @cached_property
     def _model_choice(self) -> Any:

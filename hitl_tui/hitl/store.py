@@ -74,7 +74,16 @@ class Store:
             (self.audit, [("thread_id", ASCENDING), ("started_at", ASCENDING)], {}),
             (self.audit, [("started_at", ASCENDING)], {}),
         ]
+        existing: dict[str, list] = {}
         for collection, keys, options in wanted:
+            if collection.name not in existing:  # one round trip per collection, not per index
+                existing[collection.name] = [
+                    list(i["key"].items()) for i in collection.list_indexes()
+                ]
+            if [tuple(k) for k in keys] in [
+                [tuple(k) for k in e] for e in existing[collection.name]
+            ]:
+                continue
             try:
                 collection.create_index(keys, **options)
             except OperationFailure as error:
