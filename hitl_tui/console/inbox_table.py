@@ -21,7 +21,9 @@ COLUMNS = (
     ("claim", "Claimed by", 10),
 )
 MIN_SUMMARY = 12
-ROWS_PER_TURN = 250
+WIDE_ENOUGH = 20  # below this much room for the summary, show the narrow column set
+NARROW_COLUMNS = ("age", "thread", "summary")
+ROWS_PER_TURN = 100
 
 
 def row_key(item: Any) -> str:
@@ -46,25 +48,34 @@ class InboxTable(DataTable):
         self.filter_text = ""
         self._all: list[Any] = []
         self._summary_width = 0
+        self._columns: tuple = COLUMNS
         self._claims: dict[str, str] = {}
         self._generation = 0
 
     def on_mount(self) -> None:
-        self._add_columns(MIN_SUMMARY)
+        self._add_columns(COLUMNS, MIN_SUMMARY)
 
     def on_resize(self) -> None:
-        """Give the summary whatever width the other columns leave."""
-        fixed = sum(width or 0 for *_, width in COLUMNS) + 2 * self.cell_padding * len(COLUMNS)
-        summary = max(MIN_SUMMARY, self.size.width - fixed - 2)
-        if summary != self._summary_width:
+        """Give the summary whatever width the other columns leave; when narrow (80x24
+        with both panes), drop the kind and claim columns rather than the summary."""
+        columns = COLUMNS
+        if self._summary_for(columns) < WIDE_ENOUGH:
+            columns = tuple(c for c in COLUMNS if c[0] in NARROW_COLUMNS)
+        summary = max(MIN_SUMMARY, self._summary_for(columns))
+        if (columns, summary) != (self._columns, self._summary_width):
             self.clear(columns=True)
             self._claims.clear()
-            self._add_columns(summary)
+            self._add_columns(columns, summary)
             self.show_items(self._all, self.app.clock())
 
-    def _add_columns(self, summary_width: int) -> None:
+    def _summary_for(self, columns: tuple) -> int:
+        fixed = sum(width or 0 for *_, width in columns) + 2 * self.cell_padding * len(columns)
+        return self.size.width - fixed - 2
+
+    def _add_columns(self, columns: tuple, summary_width: int) -> None:
+        self._columns = columns
         self._summary_width = summary_width
-        for key, label, width in COLUMNS:
+        for key, label, width in columns:
             self.add_column(label, key=key, width=width or summary_width)
 
     def action_open_ticket(self) -> None:
@@ -114,7 +125,8 @@ class InboxTable(DataTable):
         for item, key in zip(wanted[: len(kept)], keys[: len(kept)], strict=True):
             claim = _claim_text(item)
             if self._claims.get(key) != claim:
-                self.update_cell(key, "claim", plain(claim, "yellow"))
+                if "claim" in self._column_keys:
+                    self.update_cell(key, "claim", plain(claim, "yellow"))
                 self._claims[key] = claim
         if selected in self.items and self.selected_key != selected:
             self.move_cursor(row=self.get_row_index(selected))
@@ -125,7 +137,8 @@ class InboxTable(DataTable):
         if generation != self._generation:
             return
         for item, key in rows[:ROWS_PER_TURN]:
-            self.add_row(*self._cells(item, now), key=key)
+            cells = self._cells(item, now)
+            self.add_row(*(cells[column] for column in self._column_keys), key=key)
             self._claims[key] = _claim_text(item)
         if len(rows) > ROWS_PER_TURN:
             rest = rows[ROWS_PER_TURN:]
@@ -157,16 +170,19 @@ class InboxTable(DataTable):
         haystack = " ".join([item.thread_id, item.kind, _summary(item), item.claimed_by or ""])
         return self.filter_text in haystack.lower()
 
+    @property
+    def _column_keys(self) -> list[str]:
+        return [key for key, *_ in self._columns]
+
     @staticmethod
-    def _cells(item: Any, now: datetime) -> list[Text]:
-        claimed = _claim_text(item)
-        return [
-            Text(age(item.age_seconds(now))),
-            plain(item.thread_id, "bold"),
-            plain(item.kind, "cyan"),
-            plain(_summary(item)),
-            plain(claimed, "yellow"),
-        ]
+    def _cells(item: Any, now: datetime) -> dict[str, Text]:
+        return {
+            "age": Text(age(item.age_seconds(now))),
+            "thread": plain(item.thread_id, "bold"),
+            "kind": plain(item.kind, "cyan"),
+            "summary": plain(_summary(item)),
+            "claim": plain(_claim_text(item), "yellow"),
+        }
 
 
 def _claim_text(item: Any) -> str:

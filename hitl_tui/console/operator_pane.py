@@ -253,6 +253,7 @@ class OperatorPane(Vertical):
         self._confirm_empty = False
         decisions = kind_named(item.kind).decisions(item.value)
         self._set_mode(RESPOND if RESPOND in decisions else JSON, item)
+        self.refresh_bindings()
         self.query_one("#answer-box").display = True
         self._load_detail(key)
         self._take_claim(key, item.thread_id, item.interrupt_id)
@@ -367,6 +368,14 @@ class OperatorPane(Vertical):
         else:
             editor.text = "{}" if not editor.text.strip() else editor.text
         self.query_one("#answer-help", Label).update(plain(" · ".join(keys), "dim"))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Offer approve/reject/edit only where the open ticket's kind allows them."""
+        needed = {"approve": APPROVE, "reject": REJECT, "edit_args": EDIT}.get(action)
+        if needed is None:
+            return True
+        item = self._open_item()
+        return item is not None and needed in kind_named(item.kind).decisions(item.value)
 
     def _open_item(self) -> Any:
         return self.query_one(InboxTable).items.get(self.open_key or "")
