@@ -28,7 +28,9 @@ from hitl_tui.console.render import age, json_view, plain
 from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
+REASON = "reason"  # the editor holds an optional reason; the decision comes from a key
 MODE_HELP = {
+    REASON: "the text below is the reason if you reject",
     RESPOND: "answer as text · ctrl+s send",
     EDIT: "edit the arguments as JSON · ctrl+s send",
     JSON: "write the resume value as JSON · ctrl+s send",
@@ -252,7 +254,13 @@ class OperatorPane(Vertical):
         self.open_key = key
         self._confirm_empty = False
         decisions = kind_named(item.kind).decisions(item.value)
-        self._set_mode(RESPOND if RESPOND in decisions else JSON, item)
+        if RESPOND in decisions:
+            mode = RESPOND
+        elif APPROVE in decisions or REJECT in decisions:
+            mode = REASON
+        else:
+            mode = JSON
+        self._set_mode(mode, item)
         self.refresh_bindings()
         self.query_one("#answer-box").display = True
         self._load_detail(key)
@@ -360,7 +368,7 @@ class OperatorPane(Vertical):
             keys.append("ctrl+r reject (text = reason)")
         if EDIT in decisions and mode != EDIT:
             keys.append("ctrl+e edit args")
-        if mode == RESPOND:
+        if mode in (RESPOND, REASON):
             editor.language = None
             editor.text = ""
         elif mode == EDIT:
@@ -385,6 +393,10 @@ class OperatorPane(Vertical):
         if item is None or self.sending:
             return
         text = self.query_one(AnswerEditor).text
+        if self.mode == REASON:
+            self._set_status(plain("Decide with ctrl+y (approve) or ctrl+r (reject); ctrl+e "
+                                   "edits the arguments, ctrl+t writes raw JSON.", "yellow"))
+            return
         if self.mode == RESPOND:
             if not text.strip() and not self._confirm_empty:
                 self._confirm_empty = True
@@ -431,7 +443,9 @@ class OperatorPane(Vertical):
     def action_json_mode(self) -> None:
         item = self._open_item()
         if item is not None:
-            self._set_mode(RESPOND if self.mode != RESPOND else JSON, item)
+            decisions = kind_named(item.kind).decisions(item.value)
+            back = RESPOND if RESPOND in decisions else REASON
+            self._set_mode(JSON if self.mode != JSON else back, item)
 
     def action_back_to_inbox(self) -> None:
         self.query_one(InboxTable).focus()
