@@ -9,6 +9,7 @@ from typing import Any
 
 from hitl_tui import output
 from hitl_tui.errors import NotFoundError, UsageError
+from hitl_tui.hitl.humanize import age
 from hitl_tui.settings import Settings
 
 
@@ -88,7 +89,7 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
             (item.thread_id, "bold"),
             "  ",
             (item.kind, "cyan"),
-            f"  {_age(item.age_seconds())}",
+            f"  {age(item.age_seconds())}",
             (claimed, "yellow"),
         )
         output.line("  ", kind_named(item.kind).summary(item.value))
@@ -266,14 +267,3 @@ def db_command(settings: Settings, action: str, as_json: bool) -> int:
     else:
         output.line(("not running ", "bold yellow"), f"data {status.data_dir}")
     return 0
-
-
-def _age(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"

@@ -19,8 +19,9 @@ from hitl_tui.console.messages import (
     ConnectionLost,
     ThreadLoaded,
 )
-from hitl_tui.console.render import age, plain
+from hitl_tui.console.render import plain
 from hitl_tui.console.transcript import Transcript
+from hitl_tui.hitl.humanize import age
 
 
 class MessageInput(TextArea):

@@ -10,7 +10,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from hitl_tui.console.render import age, plain
+from hitl_tui.console.render import plain
+from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
 
 COLUMNS = (
@@ -158,8 +159,9 @@ class InboxTable(DataTable):
         """Refresh the ages of the rows on screen only: cheap with thousands of tickets."""
         now = now or datetime.now(UTC)
         first = int(self.scroll_offset.y)
-        for index in range(first, min(first + self.size.height + 1, self.row_count)):
-            key = self.ordered_rows[index].key.value
+        rows = self.ordered_rows  # rebuilt after every change: take it once per tick
+        for index in range(first, min(first + self.size.height + 1, len(rows))):
+            key = rows[index].key.value
             item = self.items.get(key)
             if item is not None:
                 self.update_cell(key, "age", Text(age(item.age_seconds(now))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -24,7 +25,8 @@ from hitl_tui.console.messages import (
     ResumeFailed,
     ResumeFinished,
 )
-from hitl_tui.console.render import age, json_view, plain
+from hitl_tui.console.render import json_view, plain
+from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
@@ -37,6 +39,7 @@ MODE_HELP = {
 }
 
 
+BIG_INBOX = 500
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
 
 
@@ -139,6 +142,10 @@ class OperatorPane(Vertical):
             )
 
     def _show_inbox(self, items: list[Any]) -> None:
+        if len(items) >= BIG_INBOX:
+            # Thousands of freshly decoded tickets would make the next full garbage
+            # collection pause the screen for ~100 ms; they live on, so stop scanning them.
+            gc.freeze()
         table = self.query_one(InboxTable)
         table.show_items(items, self.app.clock())
         keys = {f"{i.thread_id}\x1f{i.interrupt_id}" for i in items}
@@ -394,8 +401,13 @@ class OperatorPane(Vertical):
             return
         text = self.query_one(AnswerEditor).text
         if self.mode == REASON:
-            self._set_status(plain("Decide with ctrl+y (approve) or ctrl+r (reject); ctrl+e "
-                                   "edits the arguments, ctrl+t writes raw JSON.", "yellow"))
+            self._set_status(
+                plain(
+                    "Decide with ctrl+y (approve) or ctrl+r (reject); ctrl+e "
+                    "edits the arguments, ctrl+t writes raw JSON.",
+                    "yellow",
+                )
+            )
             return
         if self.mode == RESPOND:
             if not text.strip() and not self._confirm_empty:
