@@ -8,7 +8,7 @@ from hitl_tui.console.app import HitlApp
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.status_bar import StatusBar
 from hitl_tui.hitl.conversation import ask
-from tests.console_helpers import wait_until
+from tests.console_helpers import visible_text, wait_until
 from tests.frozen import FROZEN_URI, freeze_thread_times, frozen_clock
 
 
@@ -37,6 +37,11 @@ def test_both_panes_with_an_open_ticket(snap_compare, hub, waiting_ticket):
             pilot,
             lambda: "claimed by you" in str(app.query_one("#answer-status").content),
             what="claim",
+        )
+        await wait_until(
+            pilot,
+            lambda: "claimed by alice" in visible_text(app.query_one("#detail")),
+            what="the claim shown in the detail",
         )
         await app.workers.wait_for_complete()
         _steady(app)

@@ -73,6 +73,7 @@ class OperatorPane(Vertical):
         self._refresh_due = False
         self._refreshing = False
         self._detail_timer: Timer | None = None
+        self._detail_claimed_by: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -163,6 +164,10 @@ class OperatorPane(Vertical):
             )
         if table.row_count and table.selected_key and self.open_key is None:
             self._load_detail(table.selected_key)
+        elif self.open_key in table.items and (
+            table.items[self.open_key].claimed_by != self._detail_claimed_by
+        ):
+            self._load_detail(self.open_key)  # who holds the open ticket changed: show it
 
     # -- selection and detail ------------------------------------------------------
     @on(DataTable.RowHighlighted, "#inbox")
@@ -198,6 +203,7 @@ class OperatorPane(Vertical):
         )
 
     def _detail(self, item: Any, snapshot: Any, history: list[dict]) -> Group:
+        self._detail_claimed_by = item.claimed_by if item is not None else None
         parts: list[Any] = []
         if item is not None:
             kind = kind_named(item.kind)
