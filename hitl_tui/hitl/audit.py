@@ -10,7 +10,7 @@ from bson import ObjectId
 from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.store import Store
 
-STARTED, RESUMED, FAILED, REFUSED = "started", "resumed", "failed", "refused"
+STARTED, RESUMED, FAILED = "started", "resumed", "failed"
 
 
 def record_start(

@@ -70,10 +70,6 @@ class ThreadSnapshot:
     pending: list[PendingInterrupt]
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def undecodable(self) -> bool:
-        return bool(self.problems)
-
 
 def latest_checkpoint_id(store: Store, thread_id: str) -> str | None:
     doc = store.checkpoints.find_one(
