@@ -93,3 +93,11 @@ def test_answer_from_another_program_closes_the_entry(hub, cli_env):
     )
     assert inbox.refresh() == []
     assert hub.store.inbox.count_documents({"state": "open"}) == 0
+
+
+def test_a_decode_limit_shows_the_oldest_first_and_the_rest_later(hub):
+    threads = [ask(hub, f"human question {n}").thread_id for n in range(3)]
+    inbox = Inbox(hub.store)
+    first = inbox.refresh(decode_limit=2)
+    assert _threads(first) == threads[:2] and inbox.complete is False
+    assert _threads(inbox.refresh(decode_limit=2)) == threads and inbox.complete is True

@@ -60,7 +60,10 @@ class AskFailed(Message):
 
 @dataclass
 class InboxRefreshed(Message):
-    items: list
+    """`items` is None when the refresh failed; `complete` False when more are coming."""
+
+    items: list | None
+    complete: bool = True
 
 
 @dataclass

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Label, LoadingIndicator, Static, T
 
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.messages import (
+    ChangesSeen,
     ClaimResult,
     ConnectionBack,
     ConnectionLost,
@@ -40,6 +41,7 @@ MODE_HELP = {
 
 
 BIG_INBOX = 500
+DECODE_BATCH = 400  # new tickets decoded per refresh: thousands appear oldest first
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
 
 
@@ -122,19 +124,19 @@ class OperatorPane(Vertical):
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
     def _refresh(self) -> None:
         try:
-            items = self.inbox.refresh()
+            items = self.inbox.refresh(decode_limit=DECODE_BATCH)
             self.post_message(ConnectionBack())
         except Exception as error:
             self.post_message(ConnectionLost(f"{type(error).__name__}: {error}"))
             items = None
-        self.post_message(InboxRefreshed(items))
+        self.post_message(InboxRefreshed(items, self.inbox.complete))
 
     @on(InboxRefreshed)
     def _refreshed(self, event: InboxRefreshed) -> None:
         self._refreshing = False
         if event.items is not None:
             self._show_inbox(event.items)
-        if self._refresh_due:
+        if self._refresh_due or not event.complete:
             self._refresh_due = False
             self.request_refresh()
         else:
@@ -339,7 +341,7 @@ class OperatorPane(Vertical):
         from hitl_tui.hitl import claims
 
         claims.release(self.hub.store, claim)
-        self.post_message(InboxRefreshed(None))
+        self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_selected(self) -> None:
         key = self.query_one(InboxTable).selected_key
@@ -357,7 +359,7 @@ class OperatorPane(Vertical):
 
         thread_id, interrupt_id = key.split("\x1f")
         claims.release_any(self.hub.store, thread_id, interrupt_id)
-        self.post_message(InboxRefreshed(None))
+        self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_all(self) -> None:
         """Give back our claim when the console closes (best effort)."""

@@ -35,21 +35,38 @@ class Inbox:
         self.store = store
         self._decoded: dict[tuple[str, str], list[PendingInterrupt]] = {}
         self.problems: dict[str, list[str]] = {}
+        self.complete = True
+        self._write_counts: dict[tuple[str, str], int] = {}
 
-    def refresh(self) -> list[PendingInterrupt]:
-        """Every pending interrupt, oldest first, with who has claimed it."""
+    def refresh(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
+        """Every pending interrupt, oldest first, with who has claimed it.
+
+        With `decode_limit`, at most that many not-yet-seen tickets are decoded now and
+        `complete` says whether some wait for the next call: a console facing thousands of
+        tickets shows the oldest at once instead of all of them much later.
+        """
         touched, stale = self._sync()
         for key in list(self._decoded):
-            if key in touched or key[0] in stale:
+            if (
+                touched.get(key, self._write_counts.get(key)) != self._write_counts.get(key)
+                or key[0] in stale
+            ):
                 del self._decoded[key]
-        open_entries = list(
-            self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1})
+        open_entries = sorted(
+            self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}),
+            key=lambda entry: str(entry["checkpoint_id"]),
         )
         live = set()
         closed: list[str] = []
+        decoded_now = 0
+        self.complete = True
         for entry in open_entries:
             key = (entry["thread_id"], entry["checkpoint_id"])
             if key not in self._decoded:
+                if decode_limit is not None and decoded_now >= decode_limit:
+                    self.complete = False
+                    continue
+                decoded_now += 1
                 if not self._decode(key):
                     closed.append(entry["_id"])
                     continue
@@ -59,6 +76,7 @@ class Inbox:
         for key in list(self._decoded):
             if key not in live:
                 del self._decoded[key]
+                self._write_counts.pop(key, None)
         items = [item for key in live for item in self._decoded[key]]
         claims = active_claims(self.store)
         for item in items:
@@ -66,7 +84,9 @@ class Inbox:
             item.claimed_by = claim["operator"] if claim else None
             item.claimed_at = claim["claimed_at"] if claim else None
             item.claim_state = claim["state"] if claim else None
-        items.sort(key=lambda i: (i.created_at, i.thread_id, i.interrupt_id))
+        # Checkpoint ids sort by creation time, and decoding goes in the same order, so a
+        # batch of newly decoded tickets lands at the end of the list, never in between.
+        items.sort(key=lambda i: (i.checkpoint_id, i.thread_id, i.interrupt_id))
         return items
 
     def _decode(self, key: tuple[str, str]) -> bool:
@@ -84,12 +104,14 @@ class Inbox:
         if not snapshot.pending:
             return False
         self._decoded[key] = snapshot.pending
+        self._write_counts[key] = snapshot.write_count
         return True
 
-    def _sync(self) -> tuple[set[tuple[str, str]], set[str]]:
+    def _sync(self) -> tuple[dict[tuple[str, str], int], set[str]]:
         """Read what was written since the mark; record new interrupts, close answered ones.
 
-        Returns the (thread, checkpoint) pairs that got writes and the threads whose cached
+        Returns how many writes each recent (thread, checkpoint) pair has, so a cached
+        decode is thrown away only when that number changed, and the threads whose cached
         decodes are stale (a new checkpoint, or a claim answered by any operator).
         """
         meta = self.store.meta.find_one({"_id": META_ID}) or {}
@@ -104,7 +126,7 @@ class Inbox:
             stale.update(doc["thread_id"] for doc in answered)
         newest: datetime | None = None
 
-        touched: set[tuple[str, str]] = set()
+        touched: dict[tuple[str, str], int] = defaultdict(int)
         interrupted: set[tuple[str, str]] = set()
         fields = {"_id": 0, "thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1, "channel": 1}
         for write in self.store.writes.find(since, fields):
@@ -112,7 +134,7 @@ class Inbox:
             if write.get("checkpoint_ns") != "" or not isinstance(write.get("thread_id"), str):
                 continue
             key = (write["thread_id"], str(write.get("checkpoint_id")))
-            touched.add(key)
+            touched[key] += 1
             if write.get("channel") == INTERRUPT:
                 interrupted.add(key)
 
@@ -150,7 +172,11 @@ class Inbox:
                 ordered=False,
             )
         if newest_checkpoint:
-            stale.update(newest_checkpoint)
+            stale.update(
+                entry_thread
+                for entry_thread, entry_checkpoint in self._decoded
+                if entry_checkpoint < newest_checkpoint.get(entry_thread, "")
+            )
             outdated = [
                 entry["_id"]
                 for entry in self.store.inbox.find(

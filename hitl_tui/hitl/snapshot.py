@@ -69,6 +69,7 @@ class ThreadSnapshot:
     next: list[str]
     pending: list[PendingInterrupt]
     problems: list[str] = field(default_factory=list)
+    write_count: int = 0  # writes attached to this checkpoint when it was read
 
 
 def latest_checkpoint_id(store: Store, thread_id: str) -> str | None:
@@ -112,6 +113,7 @@ def load_snapshot(
         next=_next_nodes(checkpoint, pending),
         pending=pending,
         problems=problems,
+        write_count=len(writes),
     )
 
 
