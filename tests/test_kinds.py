@@ -75,8 +75,13 @@ def test_plan_edit_executes_only_the_approved_steps_in_order(hub):
     assert "Delete the old workspace" not in done.answer
 
 
+def test_a_pricing_question_about_a_plan_is_not_a_plan_to_approve(hub):
+    result = ask(hub, "What does the Team plan cost per month?")
+    assert result.status == "answered" and "$29/month" in result.answer
+
+
 def test_rejected_plan_runs_nothing(hub):
-    asked = ask(hub, "Plan a migration of my account")
+    asked = ask(hub, "Please make a plan for the migration of my account")
     done = resume(hub, asked.thread_id, Decision(REJECT, text="not now"), "alice")
     assert builtin_tools.EXECUTED == [] and "not now" in done.answer
 

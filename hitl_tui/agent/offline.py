@@ -79,7 +79,8 @@ ACTIONS = (
     ),
     (
         "propose_plan",
-        re.compile(r"\b(migrate|migration|move my account|plan)\b", re.I),
+        # "plan" alone is not enough: "What does the Team plan cost?" is a pricing question.
+        re.compile(r"\b(migrate|migration|move my account)\b|\bmake (me )?a plan\b", re.I),
         lambda m, text: {"goal": text[:200], "steps": list(MIGRATION_STEPS)},
         PLAN_NOTE,
     ),
