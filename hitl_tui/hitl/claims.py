@@ -139,8 +139,12 @@ def claim_of(store: Store, thread_id: str, interrupt_id: str) -> dict | None:
 
 
 def last_answered(store: Store, thread_id: str) -> dict | None:
-    """The most recent answered claim of the thread, to say who answered it."""
+    """The most recent claim of the thread that answered it or is answering it right now,
+    to say who did. A resume writes the graph's new checkpoint a moment before it marks its
+    claim done, so "resuming" counts too."""
     docs = (
-        store.claims.find({"thread_id": thread_id, "state": DONE}).sort("claimed_at", -1).limit(1)
+        store.claims.find({"thread_id": thread_id, "state": {"$in": [RESUMING, DONE]}})
+        .sort("claimed_at", -1)
+        .limit(1)
     )
     return next(iter(docs), None)
