@@ -3,10 +3,17 @@ the size of the history.
 
 MongoDBSaver keeps no "pending" flag, so a scan keeps one: `hitl_inbox` holds a document
 per checkpoint that received an interrupt, and a high-water mark in `hitl_meta` records how
-far the checkpoint and write collections have been read (by checkpoint id, which sorts by
-time: see checkpoint_ids.py).
+far the checkpoint and write collections have been read, by insertion time.
 Each refresh reads only what was inserted since, plus the open entries. Threads written by
 any program show up, because the scan reads MongoDBSaver's own collections.
+
+Insertion time is the `_id`: MongoDBSaver writes with upserts, so the server mints every
+ObjectId on one clock, in insertion order. That matters for interrupts: an interrupt's
+write carries the id of the checkpoint its step *started* from, so a step that ran for
+minutes writes an "old" checkpoint id that a scan by checkpoint id would skip. The range
+is served by the (checkpoint_ns, _id) indexes (a bare `_id` range is a full scan on some
+servers). Documents with non-ObjectId `_id`s, which MongoDBSaver never writes, are read by
+the first sync only.
 """
 
 from __future__ import annotations
@@ -14,17 +21,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
 from pymongo import UpdateOne
 
-from hitl_tui.hitl.checkpoint_ids import id_prefix_at, time_of
 from hitl_tui.hitl.claims import active_claims
 from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, latest_checkpoint_id, load_snapshot
 from hitl_tui.hitl.store import Store
 
 META_ID = "inbox"
-# Documents of checkpoints made up to this long before the mark are read again: clocks of
-# different writers differ, and a slow task may write its interrupt a while after the
-# checkpoint it belongs to was made.
+# Documents inserted up to this long before the mark are read again: concurrent inserts may
+# become visible out of `_id` order, and a writer minting its own ids has its own clock.
 RESCAN_MARGIN = timedelta(minutes=2)
 
 
@@ -34,6 +40,9 @@ class Inbox:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._decoded: dict[tuple[str, str], list[PendingInterrupt]] = {}
+        # How far *this* object has read: the shared mark may have been moved on by another
+        # process since, past changes that make our cached decodes stale.
+        self._mark: datetime | None = None
         self.problems: dict[str, list[str]] = {}
         self.complete = True
         self._write_counts: dict[tuple[str, str], int] = {}
@@ -90,7 +99,11 @@ class Inbox:
         return items
 
     def _decode(self, key: tuple[str, str]) -> bool:
-        """Decode an open entry; False when it is no longer the thread's latest checkpoint."""
+        """Decode an open entry; False when it is no longer the thread's latest checkpoint.
+
+        One indexed query per thread: `$in` over many thread ids is a full scan on some
+        servers, which would make the cost follow the history again.
+        """
         thread_id, checkpoint_id = key
         if latest_checkpoint_id(self.store, thread_id) != checkpoint_id:
             return False
@@ -115,23 +128,24 @@ class Inbox:
         decodes are stale (a new checkpoint, or a claim answered by any operator).
         """
         meta = self.store.meta.find_one({"_id": META_ID}) or {}
-        mark = meta.get("mark")
-        since: dict = {}
+        shared = meta.get("mark")
+        shared = shared.replace(tzinfo=UTC) if isinstance(shared, datetime) else None
+        mark = min(shared, self._mark) if shared and self._mark else shared or self._mark
+        since: dict = {"checkpoint_ns": ""}  # root graphs only: subgraph interrupts reach them
         stale: set[str] = set()
-        if isinstance(mark, datetime):
-            mark = mark if mark.tzinfo else mark.replace(tzinfo=UTC)
+        if mark is not None:
             lower = mark - RESCAN_MARGIN
-            since = {"checkpoint_id": {"$gte": id_prefix_at(lower)}}
+            since["_id"] = {"$gte": ObjectId.from_datetime(lower)}
             answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
             stale.update(doc["thread_id"] for doc in answered)
         newest: datetime | None = None
 
         touched: dict[tuple[str, str], int] = defaultdict(int)
         interrupted: set[tuple[str, str]] = set()
-        fields = {"_id": 0, "thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1, "channel": 1}
+        fields = {"thread_id": 1, "checkpoint_id": 1, "channel": 1}
         for write in self.store.writes.find(since, fields):
-            newest = _later(newest, write.get("checkpoint_id"))
-            if write.get("checkpoint_ns") != "" or not isinstance(write.get("thread_id"), str):
+            newest = _later(newest, write["_id"])
+            if not isinstance(write.get("thread_id"), str):
                 continue
             key = (write["thread_id"], str(write.get("checkpoint_id")))
             touched[key] += 1
@@ -139,10 +153,10 @@ class Inbox:
                 interrupted.add(key)
 
         newest_checkpoint: dict[str, str] = defaultdict(str)
-        fields = {"_id": 0, "thread_id": 1, "checkpoint_ns": 1, "checkpoint_id": 1}
+        fields = {"thread_id": 1, "checkpoint_id": 1}
         for doc in self.store.checkpoints.find(since, fields):
-            newest = _later(newest, doc.get("checkpoint_id"))
-            if doc.get("checkpoint_ns") != "" or not isinstance(doc.get("thread_id"), str):
+            newest = _later(newest, doc["_id"])
+            if not isinstance(doc.get("thread_id"), str):
                 continue
             thread = doc["thread_id"]
             newest_checkpoint[thread] = max(
@@ -192,6 +206,7 @@ class Inbox:
             # A writer whose clock runs ahead must not push the mark past ours.
             newest = min(newest, datetime.now(UTC))
             self.store.meta.update_one({"_id": META_ID}, {"$max": {"mark": newest}}, upsert=True)
+        self._mark = max(filter(None, (mark, newest)), default=None)
         return touched, stale
 
 
@@ -199,8 +214,8 @@ def _entry_id(thread_id: str, checkpoint_id: str) -> str:
     return f"{thread_id}\x1f{checkpoint_id}"
 
 
-def _later(current: datetime | None, checkpoint_id: object) -> datetime | None:
-    when = time_of(checkpoint_id)
-    if when is None:
+def _later(current: datetime | None, doc_id: object) -> datetime | None:
+    if not isinstance(doc_id, ObjectId):
         return current
+    when = doc_id.generation_time
     return when if current is None or when > current else current

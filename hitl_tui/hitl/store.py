@@ -63,9 +63,10 @@ class Store:
                 ],
                 {"unique": True},
             ),
-            # The inbox reads "everything since the mark" as a range on checkpoint ids.
-            (self.writes, [("checkpoint_id", ASCENDING)], {}),
-            (self.checkpoints, [("checkpoint_id", ASCENDING)], {}),
+            # The inbox reads "everything inserted since the mark" as a range on `_id`; a bare
+            # `_id` range is a full scan on SecantusDB, this compound index is not.
+            (self.writes, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
+            (self.checkpoints, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
             (self.claims, [("updated_at", ASCENDING)], {}),
             (self.inbox, [("state", ASCENDING), ("thread_id", ASCENDING)], {}),
             (self.inbox, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
