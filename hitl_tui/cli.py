@@ -17,6 +17,7 @@ examples:
   hitl-tui pending
   hitl-tui resume t-1a2b3c --data "Run certbot --nginx, then reload nginx."
   hitl-tui resume t-1a2b3c --approve
+  hitl-tui resume t-1a2b3c --continue --update '{"step": 3}'
   hitl-tui db status
 
 exit codes: 0 ok, 2 usage error or bad --graph, 3 thread not found or nothing pending,
@@ -106,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--reject", action="store_true", help="reject the action or plan")
     decision.add_argument("--edit", metavar="JSON", help="approve with these arguments instead")
     decision.add_argument("--json-value", metavar="JSON", help="resume with this exact JSON value")
+    decision.add_argument(
+        "--continue",
+        dest="continue_run",
+        action="store_true",
+        help="run on from a static breakpoint",
+    )
+    resume.add_argument(
+        "--update", metavar="JSON", help="with --continue: update the state first (update_state)"
+    )
     resume.add_argument("--reason", metavar="TEXT", help="why (with --reject)")
     resume.add_argument("--interrupt", metavar="ID", help="which interrupt, when several wait")
     resume.add_argument("--operator", metavar="NAME", help="who answers (default: HITL_OPERATOR)")

@@ -68,12 +68,39 @@ def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None)
     return 0
 
 
+def _load_graph_for_listing(hub: Any) -> None:
+    """With --graph, its types and breakpoints help listing; listing works without them."""
+    if not hub.graph_spec:
+        return
+    try:
+        hub.graph  # noqa: B018
+    except UsageError as error:
+        output.error(f"{error}; listing without it")
+
+
+MAX_SHOWN_CHARS = 2000
+
+
+def _shown(value: Any) -> str:
+    """A payload for a terminal: long ones are cut, with how to see them whole."""
+    from hitl_tui.hitl.jsonsafe import dumps
+
+    text = dumps(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    return (
+        text[:MAX_SHOWN_CHARS]
+        + f"… ({len(text) - MAX_SHOWN_CHARS} more characters; see them all with --json)"
+    )
+
+
 def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.inbox import Inbox
     from hitl_tui.hitl.kinds import kind_named
 
     hub = _hub(settings, graph)
     try:
+        _load_graph_for_listing(hub)
         items = Inbox(hub.store).refresh()
     finally:
         hub.close()
@@ -99,7 +126,7 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
                 ("tool call ", "dim"),
                 (str(call["name"]), "magenta"),
                 " ",
-                json.dumps(call["args"], ensure_ascii=False),
+                _shown(call["args"]),
             )
         output.line(("  interrupt ", "dim"), (item.interrupt_id, "dim"))
     return 0
@@ -129,7 +156,7 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
             ("⏸ pending ", "bold yellow"),
             (item.kind, "cyan"),
             " ",
-            json.dumps(item.value, ensure_ascii=False, default=str),
+            _shown(item.value),
             ("  interrupt ", "dim"),
             (item.interrupt_id, "dim"),
         )
@@ -139,10 +166,17 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
 
 
 def decision_from(args: argparse.Namespace) -> Any:
-    from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision
+    from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision
 
     if args.reason is not None and not args.reject:
         raise UsageError("--reason goes with --reject")
+    if getattr(args, "update", None) is not None and not args.continue_run:
+        raise UsageError("--update goes with --continue")
+    if args.continue_run:
+        update = None if args.update is None else _json_argument("--update", args.update)
+        if args.update is not None and not isinstance(update, dict):
+            raise UsageError('--update is a JSON object of state keys, e.g. {"step": 3}')
+        return Decision(CONTINUE, value=update)
     if args.data is not None:
         if not args.data.strip():
             raise UsageError("--data is empty; an operator's answer needs text")
@@ -153,7 +187,10 @@ def decision_from(args: argparse.Namespace) -> Any:
         return Decision(REJECT, text=args.reason)
     if args.edit is not None:
         return Decision(EDIT, args=_json_argument("--edit", args.edit))
-    return Decision(JSON, value=_json_argument("--json-value", args.json_value))
+    value = _json_argument("--json-value", args.json_value)
+    if value is None:
+        raise UsageError("--json-value null cannot be sent: LangGraph reads null as no answer")
+    return Decision(JSON, value=value)
 
 
 def _json_argument(flag: str, text: str) -> Any:
@@ -165,13 +202,31 @@ def _json_argument(flag: str, text: str) -> Any:
         ) from None
 
 
+def _print_edit(hub: Any, args: argparse.Namespace, decision: Any) -> None:
+    """Show what the edit changes, once it is known to fit the tool, before it is sent."""
+    from hitl_tui.hitl.edit_diff import edit_diff
+    from hitl_tui.hitl.kinds import kind_named
+    from hitl_tui.hitl.resume import pending_target, resume_value_for
+
+    target = pending_target(hub, args.thread, args.interrupt)
+    resume_value_for(target, decision, hub)
+    original = kind_named(target.kind).editable(target.value)
+    output.line(("edit ", "bold"), ("(- before, + sent)", "dim"))
+    styles = {"-": "red", "+": "green", " ": "dim"}
+    for sign, text in edit_diff(original, decision.args):
+        output.line((f"  {sign} {text}", styles[sign]))
+
+
 def resume_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.kinds import EDIT
     from hitl_tui.hitl.resume import resume
 
     decision = decision_from(args)
     operator = args.operator or settings.operator
     hub = _hub(settings, graph)
     try:
+        if decision.action == EDIT and not args.json:
+            _print_edit(hub, args, decision)
         result = resume(
             hub,
             args.thread,

@@ -159,7 +159,8 @@ def test_foreign_graph_needs_graph_option(cli_env, review_thread):
     [
         (["resume", "nosuch", "--data", "x"], 3, "not found"),
         (["show", "nosuch"], 3, "not found"),
-        (["show", "bad id!"], 2, "invalid thread id"),
+        (["show", "bad id!"], 3, "not found"),
+        (["show", "x" * 1001], 2, "invalid thread id"),
         (["resume", "x", "--data", "a", "--approve"], 2, "not allowed with"),
         (["resume", "x"], 2, "one of the arguments"),
         (["resume", "x", "--json-value", "{bad"], 2, "line 1 column 2"),

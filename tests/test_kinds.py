@@ -91,9 +91,10 @@ def test_cli_approve_and_reject_builtin_tools(cli_env):
         run_cli(["ask", "delete the customer database old-db", "--json"], cli_env).stdout
     )
     assert ticket["pending"][0]["kind"] == "approval"
-    refused = run_cli(["resume", ticket["thread_id"], "--data", "yes"], cli_env)
-    assert refused.returncode == 2 and "cannot be answered with 'respond'" in refused.stderr
-    approved = run_cli(["resume", ticket["thread_id"], "--approve", "--json"], cli_env)
+    refused = run_cli(["resume", ticket["thread_id"], "--edit", '{"db_name": ""}'], cli_env)
+    assert refused.returncode == 2 and "db_name: needs at least 1" in refused.stderr
+    # The seed's way: the admin types, the graph decides what the text means.
+    approved = run_cli(["resume", ticket["thread_id"], "--data", "approved", "--json"], cli_env)
     assert "old-db was deleted" in json.loads(approved.stdout)["answer"]
     ticket = json.loads(run_cli(["ask", "refund order 77 $5", "--json"], cli_env).stdout)
     rejected = run_cli(
@@ -113,7 +114,7 @@ def test_batched_middleware_decisions_have_their_effect(settings):
         from hitl_tui.hitl.kinds import kind_named
 
         assert kind_named(item.kind).decisions(item.value) == (APPROVE, REJECT, JSON)
-        with pytest.raises(UsageError, match="cannot be answered with 'edit'"):
+        with pytest.raises(UsageError, match="answered with --edit; it accepts --approve"):
             resume(hub, "b1", Decision(EDIT, args={"to": "x"}), "al")
         value = {
             "decisions": [

@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage
 
 from hitl_tui.errors import NotFoundError, UsageError
+from hitl_tui.hitl.graph_runner import run_graph
 from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import (
     PendingInterrupt,
@@ -61,12 +62,13 @@ def ask(
             f"thread {thread_id} is waiting for an operator; the new message was not sent"
         )
     config = {"configurable": {"thread_id": thread_id}}
-    for update in hub.graph.stream(
-        {"messages": [HumanMessage(text)]}, config, stream_mode="updates"
-    ):
+
+    def show(update: Any) -> None:
         if on_message is not None:
             for message in messages_in_update(update):
                 on_message(message)
+
+    run_graph(hub.graph, {"messages": [HumanMessage(text)]}, config, show)
     return result_of(hub, thread_id)
 
 
@@ -93,6 +95,9 @@ def thread(hub: Hub, thread_id: str) -> ThreadSnapshot:
     snapshot = load_snapshot(hub.store, thread_id)
     if snapshot is None:
         raise NotFoundError(f"thread {thread_id} not found")
+    if not snapshot.pending and hub.graph_spec and hub.store.breakpoints is None:
+        hub.graph  # its breakpoints tell whether the thread stopped at one  # noqa: B018
+        snapshot = load_snapshot(hub.store, thread_id) or snapshot
     return snapshot
 
 

@@ -46,6 +46,7 @@ class Inbox:
         self.problems: dict[str, list[str]] = {}
         self.complete = True
         self._write_counts: dict[tuple[str, str], int] = {}
+        self._breakpoints_known = False
 
     def refresh(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first, with who has claimed it.
@@ -165,6 +166,7 @@ class Inbox:
 
         # An interrupt whose thread has moved on since was answered: never open it.
         interrupted = {(t, c) for t, c in interrupted if c >= newest_checkpoint.get(t, "")}
+        interrupted |= self._breakpoint_candidates(newest_checkpoint, touched)
         if interrupted:
             now = datetime.now(UTC)
             self.store.inbox.bulk_write(
@@ -208,6 +210,29 @@ class Inbox:
             self.store.meta.update_one({"_id": META_ID}, {"$max": {"mark": newest}}, upsert=True)
         self._mark = max(filter(None, (mark, newest)), default=None)
         return touched, stale
+
+
+    def _breakpoint_candidates(
+        self, newest: dict[str, str], touched: dict[tuple[str, str], int]
+    ) -> set[tuple[str, str]]:
+        """Latest checkpoints with nothing written yet, when the graph has breakpoints.
+
+        Only decoding tells whether one is a stop at a breakpoint. When the breakpoints
+        become known (the graph is compiled after the inbox started), every thread's
+        latest checkpoint is looked at once.
+        """
+        if self.store.breakpoints is None:
+            return set()
+        latest = dict(newest)
+        if not self._breakpoints_known:
+            self._breakpoints_known = True
+            for doc in self.store.checkpoints.find(
+                {"checkpoint_ns": ""}, {"thread_id": 1, "checkpoint_id": 1}
+            ):
+                if isinstance(doc.get("thread_id"), str):
+                    thread = doc["thread_id"]
+                    latest[thread] = max(latest.get(thread, ""), str(doc.get("checkpoint_id")))
+        return {(t, c) for t, c in latest.items() if (t, c) not in touched}
 
 
 def _entry_id(thread_id: str, checkpoint_id: str) -> str:

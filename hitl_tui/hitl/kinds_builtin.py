@@ -19,16 +19,10 @@ from hitl_tui.hitl.kinds import (
     RESPOND,
     Decision,
     InterruptKind,
+    refusal,
     register,
 )
 from hitl_tui.hitl.safe_text import one_line
-
-
-def _refuse(kind: str, decision: Decision, allowed: tuple[str, ...]) -> UsageError:
-    return UsageError(
-        f"a {kind!r} interrupt cannot be answered with {decision.action!r} "
-        f"(allowed: {', '.join(allowed)})"
-    )
 
 
 def _object_args(decision: Decision) -> dict:
@@ -37,34 +31,21 @@ def _object_args(decision: Decision) -> dict:
     return decision.args
 
 
-def validate_tool_args(tool_name: object, args: dict) -> dict:
-    """Check edited arguments against the built-in tool's schema, where it is known."""
-    from pydantic import ValidationError
-
-    from hitl_tui.agent.tools import ARG_SCHEMAS
-
-    schema = ARG_SCHEMAS.get(str(tool_name))
-    if schema is None:
-        return args
-    try:
-        return schema.model_validate(args).model_dump()
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
-        raise UsageError(f"edited arguments for {tool_name}: {where}: {first.get('msg')}") from None
-
-
 # -- approval: {"action": question, "tool"?, "args"?} (the seed's approval pattern) -------
 def _approval_decisions(value: Any) -> tuple[str, ...]:
     return (
-        (APPROVE, REJECT, EDIT, JSON)
+        (APPROVE, REJECT, EDIT, RESPOND, JSON)
         if isinstance(value.get("args"), dict)
-        else (APPROVE, REJECT, JSON)
+        else (APPROVE, REJECT, RESPOND, JSON)
     )
 
 
 def _approval_resume(value: Any, decision: Decision) -> Any:
     allowed = _approval_decisions(value)
+    if decision.action == RESPOND:  # the seed's way: the admin types, the graph decides
+        if not decision.text:
+            raise UsageError("an answer text is needed (--data TEXT)")
+        return {"data": decision.text}
     if decision.action == APPROVE:
         return {"data": "approved"}
     if decision.action == REJECT:
@@ -72,13 +53,10 @@ def _approval_resume(value: Any, decision: Decision) -> Any:
             {"data": "rejected", "reason": decision.text} if decision.text else {"data": "rejected"}
         )
     if decision.action == EDIT and EDIT in allowed:
-        return {
-            "data": "approved",
-            "args": validate_tool_args(value.get("tool"), _object_args(decision)),
-        }
+        return {"data": "approved", "args": _object_args(decision)}
     if decision.action == JSON:
         return decision.value
-    raise _refuse("approval", decision, allowed)
+    raise refusal("approval", decision, allowed)
 
 
 APPROVAL = InterruptKind(
@@ -90,6 +68,7 @@ APPROVAL = InterruptKind(
     description="approve before an action runs; approve, reject with a reason, or edit "
     "the arguments",
     editable=lambda v: v.get("args") if isinstance(v.get("args"), dict) else None,
+    edited_tool=lambda v: v.get("tool") if isinstance(v.get("tool"), str) else None,
 )
 
 
@@ -106,7 +85,7 @@ def _plan_resume(value: Any, decision: Decision) -> Any:
         return {"data": steps}
     if decision.action == JSON:
         return decision.value
-    raise _refuse("plan", decision, (APPROVE, EDIT, REJECT, JSON))
+    raise refusal("plan", decision, (APPROVE, EDIT, REJECT, JSON))
 
 
 PLAN = InterruptKind(
@@ -152,7 +131,7 @@ def _hitl_resume(value: Any, decision: Decision) -> Any:
     if decision.action == JSON:
         return decision.value
     if decision.action not in allowed:
-        raise _refuse("hitl_request", decision, allowed)
+        raise refusal("hitl_request", decision, allowed)
     actions = value["action_requests"]
     if decision.action == APPROVE:
         return {"decisions": [{"type": "approve"} for _ in actions]}
@@ -164,7 +143,7 @@ def _hitl_resume(value: Any, decision: Decision) -> Any:
             raise UsageError("a respond decision needs a message (--data TEXT)")
         return {"decisions": [{"type": "respond", "message": decision.text} for _ in actions]}
     action = actions[0]
-    args = validate_tool_args(action.get("name"), _object_args(decision))
+    args = _object_args(decision)
     return {
         "decisions": [{"type": "edit", "edited_action": {"name": action.get("name"), "args": args}}]
     }
@@ -189,6 +168,9 @@ HITL_REQUEST = InterruptKind(
     editable=lambda v: (
         v["action_requests"][0].get("args") if len(v["action_requests"]) == 1 else None
     ),
+    edited_tool=lambda v: (
+        v["action_requests"][0].get("name") if len(v["action_requests"]) == 1 else None
+    ),
 )
 
 
@@ -203,11 +185,11 @@ def _tool_approval_resume(value: Any, decision: Decision) -> Any:
             raise UsageError("a respond decision needs a message (--data TEXT)")
         return {"type": "respond", "message": decision.text}
     if decision.action == EDIT:
-        args = validate_tool_args(value.get("name"), _object_args(decision))
+        args = _object_args(decision)
         return {"type": "edit", "edited_action": {"name": value.get("name"), "args": args}}
     if decision.action == JSON:
         return decision.value
-    raise _refuse("tool_approval", decision, (APPROVE, REJECT, EDIT, RESPOND, JSON))
+    raise refusal("tool_approval", decision, (APPROVE, REJECT, EDIT, RESPOND, JSON))
 
 
 TOOL_APPROVAL = InterruptKind(
@@ -218,6 +200,7 @@ TOOL_APPROVAL = InterruptKind(
     resume_value=_tool_approval_resume,
     description="LangChain HumanInTheLoopMiddleware, one tool call at a time",
     editable=lambda v: v.get("args") if isinstance(v.get("args"), dict) else None,
+    edited_tool=lambda v: v.get("name") if isinstance(v.get("name"), str) else None,
 )
 
 
@@ -251,7 +234,7 @@ def _inbox_resume(value: Any, decision: Decision) -> Any:
     if decision.action == JSON:
         return decision.value
     if decision.action not in allowed:
-        raise _refuse("human_interrupt", decision, allowed)
+        raise refusal("human_interrupt", decision, allowed)
     request = _inbox_request(value)["action_request"]
     if decision.action == APPROVE:
         response = {"type": "accept", "args": None}
@@ -262,7 +245,7 @@ def _inbox_resume(value: Any, decision: Decision) -> Any:
             raise UsageError("a response needs text (--data TEXT)")
         response = {"type": "response", "args": decision.text}
     else:
-        args = validate_tool_args(request.get("action"), _object_args(decision))
+        args = _object_args(decision)
         response = {"type": "edit", "args": {"action": request.get("action"), "args": args}}
     return [response]
 
@@ -278,6 +261,7 @@ HUMAN_INTERRUPT = InterruptKind(
     resume_value=_inbox_resume,
     description="agent-inbox request: accept, edit, respond or ignore as its config allows",
     editable=lambda v: _inbox_request(v)["action_request"].get("args"),
+    edited_tool=lambda v: _inbox_request(v)["action_request"].get("action"),
 )
 
 for _kind in (HITL_REQUEST, TOOL_APPROVAL, HUMAN_INTERRUPT, PLAN, APPROVAL):

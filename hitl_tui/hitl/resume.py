@@ -24,7 +24,8 @@ from hitl_tui.errors import (
 )
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import last_answer, messages_in_update
-from hitl_tui.hitl.kinds import Decision, kind_named
+from hitl_tui.hitl.graph_runner import run_graph, update_state
+from hitl_tui.hitl.kinds import CONTINUE, Decision, build_resume_value
 from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import PendingInterrupt, load_snapshot
 from hitl_tui.hitl.store import validate_thread_id
@@ -56,6 +57,9 @@ def pending_target(hub: Hub, thread_id: str, interrupt_id: str | None) -> Pendin
     snapshot = load_snapshot(hub.store, thread_id)
     if snapshot is None:
         raise NotFoundError(f"thread {thread_id} not found")
+    if not snapshot.pending and hub.graph_spec and hub.store.breakpoints is None:
+        hub.graph  # its breakpoints tell whether the thread stopped at one  # noqa: B018
+        snapshot = load_snapshot(hub.store, thread_id) or snapshot
     if not snapshot.pending:
         answered = claims.last_answered(hub.store, thread_id)
         if answered is not None and interrupt_id in (None, answered["interrupt_id"]):
@@ -78,9 +82,12 @@ def pending_target(hub: Hub, thread_id: str, interrupt_id: str | None) -> Pendin
     raise NotFoundError(f"interrupt {interrupt_id} is not pending in thread {thread_id}")
 
 
-def resume_value_for(item: PendingInterrupt, decision: Decision) -> Any:
-    value = kind_named(item.kind).resume_value(item.value, decision)
+def resume_value_for(item: PendingInterrupt, decision: Decision, hub: Hub | None = None) -> Any:
+    """The exact resume value, checked against the graph's own schemas when `hub` is given."""
+    value = build_resume_value(item, decision, hub.tool_schemas if hub is not None else None)
     _check_size(value)
+    if decision.action == CONTINUE:
+        _check_size(decision.value)
     return value
 
 
@@ -99,7 +106,7 @@ def resume(
     opened); without it a claim is taken here.
     """
     target = pending_target(hub, thread_id, interrupt_id)
-    value = resume_value_for(target, decision)
+    value = resume_value_for(target, decision, hub)
     _check_graph_fits(hub, target)
     if claim is None or claim.interrupt_id != target.interrupt_id:
         claim = claims.acquire(
@@ -155,13 +162,21 @@ def _resume_claimed(
         checkpoint_before=fresh.checkpoint_id,
     )
     several = len(fresh.pending) > 1
-    command = Command(resume={target.interrupt_id: value} if several else value)
     config = {"configurable": {"thread_id": target.thread_id}}
+
+    def show(update: Any) -> None:
+        if on_message is not None:
+            for message in messages_in_update(update):
+                on_message(message)
+
     try:
-        for update in hub.graph.stream(command, config, stream_mode="updates"):
-            if on_message is not None:
-                for message in messages_in_update(update):
-                    on_message(message)
+        if decision.action == CONTINUE:  # a static breakpoint: run on, maybe with new state
+            if decision.value is not None:
+                update_state(hub.graph, config, decision.value)
+            run_graph(hub.graph, None, config, show)
+        else:
+            command = Command(resume={target.interrupt_id: value} if several else value)
+            run_graph(hub.graph, command, config, show)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"
         with contextlib.suppress(PyMongoError):

@@ -43,17 +43,29 @@ class Hub:
     def saver(self) -> Any:
         from langgraph.checkpoint.mongodb import MongoDBSaver
 
-        return MongoDBSaver(self.connection.client, self.settings.db_name)
+        return MongoDBSaver(self.connection.client, self.settings.db_name, serde=self.store.serde)
 
     @cached_property
     def graph(self) -> Any:
         if self.graph_spec:
             from hitl_tui.agent.loader import load_graph
+            from hitl_tui.hitl.breakpoints import breakpoints_of
+            from hitl_tui.hitl.decoding import graph_serde
 
-            return load_graph(self.graph_spec, self.saver)
+            graph = load_graph(self.graph_spec, self.saver)
+            self.store.serde = graph_serde(graph, self.saver)
+            self.store.breakpoints = breakpoints_of(graph)
+            return graph
         from hitl_tui.agent.graph import build_support_graph
 
         return build_support_graph(self._model_choice.model).compile(checkpointer=self.saver)
+
+    @cached_property
+    def tool_schemas(self) -> dict[str, dict]:
+        """Argument schemas of the graph's own tools, for checking edits."""
+        from hitl_tui.hitl.tool_schemas import tool_arg_schemas
+
+        return tool_arg_schemas(self.graph)
 
     @property
     def uses_builtin_graph(self) -> bool:

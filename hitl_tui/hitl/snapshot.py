@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from hitl_tui.hitl.breakpoints import breakpoint_of
+from hitl_tui.hitl.decoding import collecting_notes, folded
 from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.kinds import kind_of
 from hitl_tui.hitl.store import Store
@@ -41,6 +43,8 @@ class PendingInterrupt:
     claimed_by: str | None = None
     claimed_at: datetime | None = None
     claim_state: str | None = None
+    # The JSON schema the graph checks the answer against (`interrupt(response_schema=…)`).
+    response_schema: Any = None
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
@@ -57,6 +61,7 @@ class PendingInterrupt:
             "claimed_by": self.claimed_by,
             "checkpoint_id": self.checkpoint_id,
             "node": self.node,
+            "response_schema": to_jsonable(self.response_schema),
         }
 
 
@@ -93,24 +98,45 @@ def load_snapshot(
         return None
     cid = str(doc.get("checkpoint_id", ""))
     problems: list[str] = []
-    checkpoint = _decode(store, doc, "checkpoint", problems) or {}
-    if not isinstance(checkpoint, dict):
-        problems.append("checkpoint is not a mapping")
-        checkpoint = {}
-    writes = list(
-        store.writes.find({"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": cid})
-    )
-    channel_values = checkpoint.get("channel_values") or {}
-    messages = channel_values.get("messages") if isinstance(channel_values, dict) else None
-    messages = list(messages) if isinstance(messages, list) else []
-    created_at = _created_at(checkpoint, doc)
-    pending = _pending(store, thread_id, cid, created_at, writes, messages, problems)
+    with collecting_notes() as notes:
+        checkpoint = _decode(store, doc, "checkpoint", problems) or {}
+        if not isinstance(checkpoint, dict):
+            problems.append("checkpoint is not a mapping")
+            checkpoint = {}
+        writes = list(
+            store.writes.find({"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": cid})
+        )
+        channel_values = checkpoint.get("channel_values") or {}
+        messages = channel_values.get("messages") if isinstance(channel_values, dict) else None
+        messages = list(messages) if isinstance(messages, list) else []
+        created_at = _created_at(checkpoint, doc)
+        pending = _pending(store, thread_id, cid, created_at, writes, messages, problems)
+    nodes = _next_nodes(checkpoint, pending)
+    if not writes and not pending:
+        stop = breakpoint_of(store, doc, checkpoint, nodes)
+        if stop is not None:
+            pending = [
+                PendingInterrupt(
+                    thread_id=thread_id,
+                    interrupt_id=f"breakpoint-{cid}",
+                    kind="breakpoint",
+                    value=stop,
+                    tool_calls=last_tool_calls(messages),
+                    created_at=created_at,
+                    checkpoint_id=cid,
+                    task_id="",
+                    node=nodes[0],
+                )
+            ]
+    note = folded(notes)
+    if note:
+        problems.append(note)
     return ThreadSnapshot(
         thread_id=thread_id,
         checkpoint_id=cid,
         created_at=created_at,
         messages=messages,
-        next=_next_nodes(checkpoint, pending),
+        next=nodes,
         pending=pending,
         problems=problems,
         write_count=len(writes),
@@ -160,6 +186,9 @@ def _pending(
     }
     tool_calls = last_tool_calls(messages)
     pending: list[PendingInterrupt] = []
+    seen: dict[str, PendingInterrupt] = {}
+    # The same interrupt is written by every task it bubbles through (a functional-API
+    # task and its entrypoint): one ticket per id, named after the node that knows most.
     for write in sorted(writes, key=lambda w: (str(w.get("task_id")), w.get("idx", 0))):
         if write.get("channel") != INTERRUPT or write.get("task_id") in completed_tasks:
             continue
@@ -171,19 +200,26 @@ def _pending(
         for interrupt in interrupts:
             value = getattr(interrupt, "value", interrupt)
             interrupt_id = str(getattr(interrupt, "id", "") or write.get("task_id", ""))
-            pending.append(
-                PendingInterrupt(
-                    thread_id=thread_id,
-                    interrupt_id=interrupt_id,
-                    kind=kind_of(value).name,
-                    value=value,
-                    tool_calls=tool_calls,
-                    created_at=created_at,
-                    checkpoint_id=checkpoint_id,
-                    task_id=str(write.get("task_id", "")),
-                    node=_node_of(write.get("task_path")),
-                )
+            node = _node_of(write.get("task_path"))
+            earlier = seen.get(interrupt_id)
+            if earlier is not None:
+                if earlier.node == "?" and node != "?":
+                    earlier.node = node
+                continue
+            item = PendingInterrupt(
+                thread_id=thread_id,
+                interrupt_id=interrupt_id,
+                kind=kind_of(value).name,
+                value=value,
+                tool_calls=tool_calls,
+                created_at=created_at,
+                checkpoint_id=checkpoint_id,
+                task_id=str(write.get("task_id", "")),
+                node=node,
+                response_schema=getattr(interrupt, "response_schema", None),
             )
+            seen[interrupt_id] = item
+            pending.append(item)
     return pending
 
 

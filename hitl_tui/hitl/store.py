@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import re
-
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import OperationFailure
 
 from hitl_tui.errors import UsageError
+from hitl_tui.hitl.breakpoints import Breakpoints
+from hitl_tui.hitl.decoding import restricted_serde
 
 CHECKPOINTS = "checkpoints"
 WRITES = "checkpoint_writes"
-_THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,128}$")
+MAX_THREAD_ID_BYTES = 1000  # below MongoDB's index key limit, with room for the other keys
 
 
 def validate_thread_id(thread_id: object) -> str:
-    """Thread ids come from users: only plain strings may reach a query."""
-    if not isinstance(thread_id, str) or not _THREAD_ID.match(thread_id):
-        raise UsageError(
-            f"invalid thread id {str(thread_id)[:40]!r}: use 1-128 letters, digits or _.:@+=-"
-        )
+    """Any id LangGraph accepts, as long as it is safe as a query value: a plain, non-empty
+    string (never a document), that MongoDB can store and index."""
+    if not isinstance(thread_id, str) or not thread_id:
+        raise UsageError("invalid thread id: it must be a non-empty string")
+    try:
+        size = len(thread_id.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise UsageError("invalid thread id: it is not valid Unicode text") from None
+    if size > MAX_THREAD_ID_BYTES:
+        raise UsageError(f"invalid thread id: longer than {MAX_THREAD_ID_BYTES} bytes")
     return thread_id
 
 
@@ -36,7 +40,9 @@ class Store:
         self.meta = self.db["hitl_meta"]
         self.claims = self.db["hitl_claims"]
         self.audit = self.db["hitl_audit"]
-        self.serde = JsonPlusSerializer()
+        self.serde = restricted_serde()
+        # Static breakpoints of the loaded graph: checkpoints record no sign of them.
+        self.breakpoints: Breakpoints | None = None
 
     def ensure_indexes(self) -> None:
         """Create what the queries need; a no-op when they exist already."""

@@ -1,0 +1,1 @@
+"""Graphs of other programs, rebuilt from LangGraph's and LangChain's human-in-the-loop patterns."""

@@ -1,0 +1,243 @@
+"""Upstream human-in-the-loop patterns, each driven to its interrupt by the graph itself,
+answered through the CLI in another process, and checked in the graph's own state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from langchain_core.messages import AIMessage, ToolMessage
+
+from hitl_tui.hitl.runtime import Hub
+from tests.conftest import run_cli
+
+PATTERNS = "tests.graphs.patterns"
+
+
+@pytest.fixture
+def start(settings):
+    """Run a pattern graph in-process until it waits; returns its Hub."""
+    hubs: list[Hub] = []
+
+    def run(name: str, graph_input, thread: str) -> Hub:
+        hub = Hub(settings, graph_spec=f"{PATTERNS}:{name}")
+        hubs.append(hub)
+        config = {"configurable": {"thread_id": thread}}
+        if name == "async_graph":
+            asyncio.run(hub.graph.ainvoke(graph_input, config))
+        else:
+            hub.graph.invoke(graph_input, config)
+        return hub
+
+    yield run
+    for hub in hubs:
+        hub.close()
+
+
+def cli(cli_env, name: str, *args: str):
+    return run_cli([*args, "--graph", f"{PATTERNS}:{name}"], cli_env)
+
+
+def state(hub: Hub, thread: str):
+    return hub.graph.get_state({"configurable": {"thread_id": thread}})
+
+
+def pending(cli_env, thread: str, name: str) -> list[dict]:
+    shown = cli(cli_env, name, "show", thread, "--json")
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)["pending"]
+
+
+def test_approve_routes_with_command_goto(start, cli_env):
+    hub = start("approve_with_goto", {}, "goto-1")
+    [item] = pending(cli_env, "goto-1", "approve_with_goto")
+    assert item["kind"] == "unknown" and item["value"]["question"] == "Send this reply?"
+    done = cli(cli_env, "approve_with_goto", "resume", "goto-1", "--json-value", '"approve"')
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "goto-1").values["outcome"] == "published"
+
+
+def test_edit_state_keeps_exactly_the_edited_text(start, cli_env):
+    hub = start("edit_state", {}, "edit-1")
+    edited = '{"edited_summary": "Q3 revenue grew 4% (unaudited)."}'
+    done = cli(cli_env, "edit_state", "resume", "edit-1", "--json-value", edited)
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "edit-1").values["summary"] == "Q3 revenue grew 4% (unaudited)."
+
+
+def test_review_tool_call_edit_is_checked_against_the_graphs_own_tool(start, cli_env):
+    hub = start("review_tool_call", {"messages": []}, "tool-1")
+    wrong = cli(
+        cli_env,
+        "review_tool_call",
+        "resume",
+        "tool-1",
+        "--edit",
+        '{"order_id": "1234", "amount_cents": 1500, "note": "goodwill"}',
+    )
+    assert wrong.returncode == 2 and "order_id: must be integer, got string" in wrong.stderr
+    assert state(hub, "tool-1").next == ("review_call",)  # nothing was sent
+    edit = '{"order_id": 1234, "amount_cents": 1500, "note": "goodwill"}'
+    done = cli(cli_env, "review_tool_call", "resume", "tool-1", "--edit", edit)
+    assert done.returncode == 0, done.stderr
+    assert "- amount_cents: 3000" in done.stdout and "+ amount_cents: 1500" in done.stdout
+    messages = state(hub, "tool-1").values["messages"]
+    calls = [m.tool_calls for m in messages if isinstance(m, AIMessage)]
+    assert calls[-1][0]["args"] == {"order_id": 1234, "amount_cents": 1500, "note": "goodwill"}
+    [result] = [m.content for m in messages if isinstance(m, ToolMessage)]
+    assert result == "refunded 1500 cents on order 1234"
+
+
+def test_review_tool_call_reject_runs_no_tool(start, cli_env):
+    hub = start("review_tool_call", {"messages": []}, "tool-2")
+    done = cli(cli_env, "review_tool_call", "resume", "tool-2", "--reject", "--reason", "no")
+    assert done.returncode == 0, done.stderr
+    messages = state(hub, "tool-2").values["messages"]
+    assert not [m for m in messages if isinstance(m, ToolMessage)]
+
+
+def test_wait_for_user_input_gets_the_plain_string(start, cli_env):
+    hub = start("wait_for_input", {}, "prompt-1")
+    [item] = pending(cli_env, "prompt-1", "wait_for_input")
+    assert item["kind"] == "prompt" and item["value"] == "Please provide feedback:"
+    refused = cli(cli_env, "wait_for_input", "resume", "prompt-1", "--approve")
+    assert refused.returncode == 2
+    assert "it accepts --data TEXT, --json-value JSON" in refused.stderr
+    done = cli(cli_env, "wait_for_input", "resume", "prompt-1", "--data", "go to step 3!")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "prompt-1").values["feedback"] == "go to step 3!"
+
+
+def test_validation_loop_asks_again_until_the_answer_is_valid(start, cli_env):
+    hub = start("validate_in_loop", {}, "loop-1")
+    again = cli(cli_env, "validate_in_loop", "resume", "loop-1", "--data", "old", "--json")
+    assert again.returncode == 0, again.stderr
+    [item] = json.loads(again.stdout)["pending"]
+    assert item["value"] == "'old' is not an age. How old are you?"
+    done = cli(cli_env, "validate_in_loop", "resume", "loop-1", "--data", "42")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "loop-1").values["age"] == 42
+
+
+def test_two_interrupts_in_one_node_are_answered_in_turn(start, cli_env):
+    hub = start("two_in_one_node", {}, "two-1")
+    first = cli(cli_env, "two_in_one_node", "resume", "two-1", "--data", "Ada", "--json")
+    [second] = json.loads(first.stdout)["pending"]
+    assert second["value"] == "And your age, Ada?"
+    done = cli(cli_env, "two_in_one_node", "resume", "two-1", "--data", "36")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "two-1").values == {"name": "Ada", "age": 36}
+
+
+def test_parallel_prompts_are_two_tickets_answered_one_by_one(start, cli_env):
+    hub = start("parallel_prompts", {}, "par-1")
+    items = pending(cli_env, "par-1", "parallel_prompts")
+    assert sorted(i["value"] for i in items) == ["Vote for north?", "Vote for south?"]
+    north = next(i for i in items if "north" in i["value"])
+    south = next(i for i in items if "south" in i["value"])
+    for item, answer in ((north, "yes"), (south, "no")):
+        done = cli(
+            cli_env,
+            "parallel_prompts",
+            "resume",
+            "par-1",
+            "--interrupt",
+            item["interrupt_id"],
+            "--data",
+            answer,
+        )
+        assert done.returncode == 0, done.stderr
+    assert sorted(state(hub, "par-1").values["votes"]) == [["north", "yes"], ["south", "no"]]
+
+
+def test_send_fan_out_has_one_ticket_per_send(start, cli_env):
+    hub = start("send_fan_out", {}, "send-1")
+    items = pending(cli_env, "send-1", "send_fan_out")
+    assert sorted(i["value"]["query"] for i in items) == ["Keep item alpha?", "Keep item beta?"]
+    for item in items:
+        answer = "keep" if "alpha" in item["value"]["query"] else "drop"
+        done = cli(
+            cli_env,
+            "send_fan_out",
+            "resume",
+            "send-1",
+            "--interrupt",
+            item["interrupt_id"],
+            "--data",
+            answer,
+        )
+        assert done.returncode == 0, done.stderr
+    assert sorted(state(hub, "send-1").values["votes"]) == [["alpha", "keep"], ["beta", "drop"]]
+
+
+def test_subgraph_interrupt_is_one_ticket_and_resumes_the_child(start, cli_env):
+    hub = start("subgraph", {}, "sub-1")
+    [item] = pending(cli_env, "sub-1", "subgraph")
+    assert item["node"] == "child"
+    done = cli(cli_env, "subgraph", "resume", "sub-1", "--data", "deep")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "sub-1").values["votes"] == [["inner", "deep"]]
+
+
+def test_functional_api_is_one_ticket(start, cli_env):
+    hub = start("essay_workflow", "cats", "fn-1")
+    [item] = pending(cli_env, "fn-1", "essay_workflow")
+    assert item["node"] == "essay_workflow" and item["value"]["question"] == "Keep this essay?"
+    done = cli(cli_env, "essay_workflow", "resume", "fn-1", "--json-value", '{"keep": true}')
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "fn-1").values == {
+        "essay": "An essay about cats.",
+        "verdict": {"keep": True},
+    }
+
+
+def test_breakpoint_before_is_a_ticket_and_continues_with_an_update(start, cli_env):
+    hub = start("breakpoint_before", {"input": "raw"}, "bp-1")
+    listed = json.loads(cli(cli_env, "breakpoint_before", "pending", "--json").stdout)
+    [item] = [i for i in listed if i["thread_id"] == "bp-1"]
+    assert item["kind"] == "breakpoint"
+    assert item["value"] == {"when": "before", "next": ["step_3"], "state_keys": ["input", "trail"]}
+    refused = cli(cli_env, "breakpoint_before", "resume", "bp-1", "--data", "x")
+    assert refused.returncode == 2 and "--continue [--update JSON]" in refused.stderr
+    done = cli(
+        cli_env,
+        "breakpoint_before",
+        "resume",
+        "bp-1",
+        "--continue",
+        "--update",
+        '{"input": "edited"}',
+    )
+    assert done.returncode == 0, done.stderr
+    after = state(hub, "bp-1")
+    assert after.next == () and after.values["trail"] == ["step_1", "step_2", "step_3"]
+    assert after.values["input"] == "edited"
+
+
+def test_breakpoint_after_continues_without_update(start, cli_env):
+    hub = start("breakpoint_after", {"input": "raw"}, "bp-2")
+    [item] = pending(cli_env, "bp-2", "breakpoint_after")
+    assert item["value"]["when"] == "after" and item["value"]["next"] == ["step_2"]
+    done = cli(cli_env, "breakpoint_after", "resume", "bp-2", "--continue")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "bp-2").values["trail"] == ["step_1", "step_2", "step_3"]
+
+
+def test_async_only_graph_resumes(start, cli_env):
+    hub = start("async_graph", {}, "async-1")
+    done = cli(cli_env, "async_graph", "resume", "async-1", "--data", "from async")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    after = asyncio.run(hub.graph.aget_state({"configurable": {"thread_id": "async-1"}}))
+    assert after.next == () and after.values["feedback"] == "from async"
+
+
+@pytest.mark.parametrize("thread", ["team/ops 42", "工单-七", "x" * 300, "tab\there", "emoji 🎫"])
+def test_any_thread_id_langgraph_accepts_works_everywhere(start, cli_env, thread):
+    hub = start("wait_for_input", {}, thread)
+    listed = json.loads(cli(cli_env, "wait_for_input", "pending", "--json").stdout)
+    assert thread in [i["thread_id"] for i in listed]
+    done = cli(cli_env, "wait_for_input", "resume", thread, "--data", "ok")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, thread).values["feedback"] == "ok"
