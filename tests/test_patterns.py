@@ -241,3 +241,95 @@ def test_any_thread_id_langgraph_accepts_works_everywhere(start, cli_env, thread
     done = cli(cli_env, "wait_for_input", "resume", thread, "--data", "ok")
     assert done.returncode == 0, done.stderr
     assert state(hub, thread).values["feedback"] == "ok"
+
+
+MIDDLEWARE = "tests.graphs.middleware"
+
+
+def test_per_call_middleware_offers_only_what_response_schema_allows(settings, cli_env):
+    hub = Hub(settings, graph_spec=f"{MIDDLEWARE}:per_call")
+    try:
+        hub.graph.invoke({"messages": [("user", "go")]}, {"configurable": {"thread_id": "pc-1"}})
+
+        def run(*args: str):
+            return run_cli([*args, "--graph", f"{MIDDLEWARE}:per_call"], cli_env)
+
+        items = json.loads(run("show", "pc-1", "--json").stdout)["pending"]
+        wipe = next(i for i in items if i["value"]["name"] == "wipe_disk")
+        refund = next(i for i in items if i["value"]["name"] == "refund_order")
+        refused = run("resume", "pc-1", "--interrupt", wipe["interrupt_id"], "--edit", "{}")
+        assert refused.returncode == 2, refused.stderr
+        assert "it accepts --approve, --reject [--reason TEXT], --json-value JSON" in (
+            refused.stderr
+        )
+        wrong = run(
+            "resume",
+            "pc-1",
+            "--interrupt",
+            refund["interrupt_id"],
+            "--edit",
+            '{"order_id": 1234, "amount_cents": "15.00", "note": "x"}',
+        )
+        assert wrong.returncode == 2 and "amount_cents: must be integer" in wrong.stderr
+        edit = '{"order_id": 1234, "amount_cents": 1500, "note": "goodwill"}'
+        done = run("resume", "pc-1", "--interrupt", refund["interrupt_id"], "--edit", edit)
+        assert done.returncode == 0, done.stderr
+        done = run("resume", "pc-1", "--interrupt", wipe["interrupt_id"], "--reject")
+        assert done.returncode == 0, done.stderr
+        messages = state(hub, "pc-1").values["messages"]
+        results = {m.tool_call_id: m.content for m in messages if isinstance(m, ToolMessage)}
+        assert results["call_refund"].endswith("\nrefunded 1500 cents on order 1234 (goodwill)")
+        assert "rejected" in results["call_wipe"] and "wiped" not in results["call_wipe"]
+    finally:
+        hub.close()
+
+
+def test_batched_middleware_edit_sends_exactly_what_was_written(settings, cli_env):
+    hub = Hub(settings, graph_spec=f"{MIDDLEWARE}:batched")
+    try:
+        hub.graph.invoke({"messages": [("user", "go")]}, {"configurable": {"thread_id": "bt-1"}})
+        edit = '{"order_id": 1234, "amount_cents": 999, "note": "partial", "ticket": "T-9"}'
+        done = run_cli(
+            ["resume", "bt-1", "--edit", edit, "--graph", f"{MIDDLEWARE}:batched"], cli_env
+        )
+        assert done.returncode == 0, done.stderr
+        assert '+ ticket: "T-9"' in done.stdout
+        messages = state(hub, "bt-1").values["messages"]
+        [refund] = [m.content for m in messages if getattr(m, "tool_call_id", "") == "call_refund"]
+        # The middleware reports the call that really ran: exactly the edit, nothing dropped.
+        assert f"Executed instead: refund_order with arguments {edit}." in refund
+        assert refund.endswith("refunded 999 cents on order 1234 (partial)")
+    finally:
+        hub.close()
+
+
+def test_agent_inbox_edit_runs_the_tool_with_the_edited_arguments(settings, cli_env):
+    from tests import graphs_hitl
+
+    hub = Hub(settings, graph_spec="tests.graphs_hitl:agent_inbox")
+    try:
+        hub.graph.invoke({"log": []}, {"configurable": {"thread_id": "ai-1"}})
+        edit = '{"to": "c@example.com", "subject": "weekly"}'
+        done = run_cli(
+            ["resume", "ai-1", "--edit", edit, "--graph", "tests.graphs_hitl:agent_inbox"],
+            cli_env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert state(hub, "ai-1").values["log"] == ["sent to c@example.com"]
+        assert graphs_hitl.CALLS == []  # it ran in the CLI's process, not here
+    finally:
+        hub.close()
+
+
+def test_decimal_null_and_long_payloads_are_shown_and_refused_plainly(start, cli_env):
+    start("decimal_payload", {}, "dec-1")
+    [item] = pending(cli_env, "dec-1", "decimal_payload")
+    assert item["value"] == {"query": "Price ok?", "price": "1.10"}
+    null = cli(cli_env, "decimal_payload", "resume", "dec-1", "--json-value", "null")
+    assert null.returncode == 2 and "null cannot be sent" in null.stderr
+    start("huge_payload", {}, "huge-1")
+    shown = cli(cli_env, "huge_payload", "show", "huge-1")
+    assert shown.returncode == 0, shown.stderr
+    assert len(shown.stdout) < 5000 and "see them all with --json" in shown.stdout
+    whole = json.loads(cli(cli_env, "huge_payload", "show", "huge-1", "--json").stdout)
+    assert len(whole["pending"][0]["value"]) > 250_000

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -30,8 +31,8 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
         return [to_jsonable(v, depth + 1) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
+    if isinstance(value, UUID | Decimal):
+        return str(value)  # a Decimal keeps its exact digits, as a number string
     if isinstance(value, Enum):
         return to_jsonable(value.value, depth + 1)
     if isinstance(value, bytes):
