@@ -333,3 +333,43 @@ def test_decimal_null_and_long_payloads_are_shown_and_refused_plainly(start, cli
     assert len(shown.stdout) < 5000 and "see them all with --json" in shown.stdout
     whole = json.loads(cli(cli_env, "huge_payload", "show", "huge-1", "--json").stdout)
     assert len(whole["pending"][0]["value"]) > 250_000
+
+
+def test_decoding_never_constructs_a_class_the_document_names(start, settings, cli_env):
+    from hitl_tui.hitl.snapshot import load_snapshot
+    from tests.graphs import patterns
+
+    start("foreign_class_payload", {}, "cls-1")
+    built = list(patterns.BUILT)
+    plain = Hub(settings)
+    try:
+        snapshot = load_snapshot(plain.store, "cls-1")
+    finally:
+        plain.close()
+    assert patterns.BUILT == built  # nothing was imported and constructed
+    assert snapshot.pending[0].value == {"query": "Check this?", "marker": {"label": "seven"}}
+    [problem] = snapshot.problems
+    assert "Marker as plain data" in problem
+    listed = run_cli(["pending", "--json"], cli_env)
+    assert listed.returncode == 0 and listed.stderr == ""
+
+
+def test_encrypted_checkpoints_decode_with_the_graphs_own_serializer_or_the_key(
+    start, settings, cli_env
+):
+    from tests.graphs.patterns import TEST_AES_KEY
+
+    hub = start("encrypted", {}, "enc-1")
+    doc = hub.store.checkpoints.find_one({"thread_id": "enc-1"})
+    assert doc["type"].endswith("+aes")  # the state really is encrypted at rest
+    blind = run_cli(["show", "enc-1", "--json"], cli_env)
+    assert json.loads(blind.stdout)["problems"] and blind.stderr == ""
+    keyed = run_cli(
+        ["show", "enc-1", "--json"], {**cli_env, "LANGGRAPH_AES_KEY": TEST_AES_KEY.decode()}
+    )
+    assert json.loads(keyed.stdout)["pending"][0]["value"] == "Please provide feedback:"
+    done = cli(cli_env, "encrypted", "resume", "enc-1", "--data", "secret ok")
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "enc-1").values["feedback"] == "secret ok"
+    latest = hub.store.checkpoints.find_one({"thread_id": "enc-1"}, sort=[("checkpoint_id", -1)])
+    assert latest["type"].endswith("+aes")  # and the resumed run wrote it encrypted too

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
@@ -51,10 +53,20 @@ def _import(target: str) -> Any:
         ) from None
 
 
+def _keep_own_serializer(brought: Any, ours: Any) -> None:
+    """A graph compiled with its own checkpointer may encrypt or encode state its own way:
+    our saver then reads and writes with that serializer (a plain default one is not
+    taken, so decoding stays strict)."""
+    serde = getattr(brought, "serde", None) if isinstance(brought, BaseCheckpointSaver) else None
+    if serde is not None and type(serde) is not JsonPlusSerializer:
+        ours.serde = serde
+
+
 def _as_compiled(obj: Any, checkpointer: Any, spec: str, depth: int = 0) -> Pregel:
     if isinstance(obj, StateGraph):
         return obj.compile(checkpointer=checkpointer)
     if isinstance(obj, Pregel):
+        _keep_own_serializer(obj.checkpointer, checkpointer)
         return obj.copy(update={"checkpointer": checkpointer})
     if callable(obj) and depth == 0:
         try:

@@ -79,7 +79,12 @@ def encrypted_if_configured(serde: Any) -> Any:
         return serde
     from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
-    return EncryptedSerializer.from_pycryptodome_aes(serde)
+    from hitl_tui.errors import UsageError
+
+    try:
+        return EncryptedSerializer.from_pycryptodome_aes(serde)
+    except (ValueError, ImportError) as error:
+        raise UsageError(f"{AES_KEY_ENV}: {error}") from None
 
 
 def graph_serde(graph: Any, saver: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import operator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -331,3 +332,39 @@ def huge_payload() -> StateGraph:
     builder.add_edge(START, "read_report")
     builder.add_edge("read_report", END)
     return builder
+
+
+# -- a payload naming a class of this module: decoding must not construct it -------------------
+BUILT: list[str] = []
+
+
+@dataclass
+class Marker:
+    label: str
+
+    def __post_init__(self) -> None:
+        BUILT.append(self.label)
+
+
+def marked_question(state: Form) -> dict:
+    return {"feedback": interrupt({"query": "Check this?", "marker": Marker("seven")})["data"]}
+
+
+def foreign_class_payload() -> StateGraph:
+    builder = StateGraph(Form)
+    builder.add_node("marked_question", marked_question)
+    builder.add_edge(START, "marked_question")
+    builder.add_edge("marked_question", END)
+    return builder
+
+
+# -- a graph that brings its own, encrypting checkpointer --------------------------------------
+TEST_AES_KEY = b"0123456789abcdef"
+
+
+def encrypted():
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+
+    serde = EncryptedSerializer.from_pycryptodome_aes(key=TEST_AES_KEY)
+    return wait_for_input().compile(checkpointer=InMemorySaver(serde=serde))
