@@ -28,7 +28,17 @@ from hitl_tui.console.messages import (
 )
 from hitl_tui.console.render import json_view, plain
 from hitl_tui.hitl.humanize import age
-from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
+from hitl_tui.hitl.kinds import (
+    APPROVE,
+    CONTINUE,
+    EDIT,
+    JSON,
+    REJECT,
+    RESPOND,
+    Decision,
+    allowed_decisions,
+    kind_named,
+)
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 REASON = "reason"  # the editor holds an optional reason; the decision comes from a key
@@ -37,6 +47,7 @@ MODE_HELP = {
     RESPOND: "answer as text · ctrl+s send",
     EDIT: "edit the arguments as JSON · ctrl+s send",
     JSON: "write the resume value as JSON · ctrl+s send",
+    CONTINUE: "paused at a breakpoint · ctrl+s continue (JSON below updates the state first)",
 }
 
 
@@ -268,9 +279,11 @@ class OperatorPane(Vertical):
         item = table.items[key]
         self.open_key = key
         self._confirm_empty = False
-        decisions = kind_named(item.kind).decisions(item.value)
+        decisions = allowed_decisions(item)
         if RESPOND in decisions:
             mode = RESPOND
+        elif CONTINUE in decisions:
+            mode = CONTINUE
         elif APPROVE in decisions or REJECT in decisions:
             mode = REASON
         else:
@@ -375,7 +388,7 @@ class OperatorPane(Vertical):
     def _set_mode(self, mode: str, item: Any) -> None:
         self.mode = mode
         editor = self.query_one(AnswerEditor)
-        decisions = kind_named(item.kind).decisions(item.value)
+        decisions = allowed_decisions(item)
         keys = [MODE_HELP[mode]]
         if APPROVE in decisions:
             keys.append("ctrl+y approve")
@@ -386,6 +399,8 @@ class OperatorPane(Vertical):
         if mode in (RESPOND, REASON):
             editor.language = None
             editor.text = ""
+        elif mode == CONTINUE:
+            editor.text = "{}"
         elif mode == EDIT:
             editor.text = json.dumps(_current_args(item), indent=2, ensure_ascii=False)
         else:
@@ -398,7 +413,7 @@ class OperatorPane(Vertical):
         if needed is None:
             return True
         item = self._open_item()
-        return item is not None and needed in kind_named(item.kind).decisions(item.value)
+        return item is not None and needed in allowed_decisions(item)
 
     def _open_item(self) -> Any:
         return self.query_one(InboxTable).items.get(self.open_key or "")
@@ -441,29 +456,31 @@ class OperatorPane(Vertical):
             return
         if self.mode == EDIT:
             self._send(item, Decision(EDIT, args=value))
+        elif self.mode == CONTINUE:  # a breakpoint: the editor holds an optional state update
+            self._send(item, Decision(CONTINUE, value=value or None))
         else:
             self._send(item, Decision(JSON, value=value))
 
     def action_approve(self) -> None:
         item = self._open_item()
-        if item is not None and APPROVE in kind_named(item.kind).decisions(item.value):
+        if item is not None and APPROVE in allowed_decisions(item):
             self._send(item, Decision(APPROVE))
 
     def action_reject(self) -> None:
         item = self._open_item()
-        if item is not None and REJECT in kind_named(item.kind).decisions(item.value):
+        if item is not None and REJECT in allowed_decisions(item):
             reason = self.query_one(AnswerEditor).text.strip() or None
             self._send(item, Decision(REJECT, text=reason))
 
     def action_edit_args(self) -> None:
         item = self._open_item()
-        if item is not None and EDIT in kind_named(item.kind).decisions(item.value):
+        if item is not None and EDIT in allowed_decisions(item):
             self._set_mode(EDIT, item)
 
     def action_json_mode(self) -> None:
         item = self._open_item()
         if item is not None:
-            decisions = kind_named(item.kind).decisions(item.value)
+            decisions = allowed_decisions(item)
             back = RESPOND if RESPOND in decisions else REASON
             self._set_mode(JSON if self.mode != JSON else back, item)
 
@@ -476,7 +493,7 @@ class OperatorPane(Vertical):
         try:  # validate before anything is sent
             from hitl_tui.hitl.resume import resume_value_for
 
-            resume_value_for(item, decision)
+            resume_value_for(item, decision, self.hub)
         except HitlError as error:
             self._set_status(plain(f"Not sent: {error}", "bold red"))
             return
