@@ -155,6 +155,7 @@ def test_send_fan_out_has_one_ticket_per_send(start, cli_env):
     hub = start("send_fan_out", {}, "send-1")
     items = pending(cli_env, "send-1", "send_fan_out")
     assert sorted(i["value"]["query"] for i in items) == ["Keep item alpha?", "Keep item beta?"]
+    assert {i["node"] for i in items} == {"item_review"}
     for item in items:
         answer = "keep" if "alpha" in item["value"]["query"] else "drop"
         done = cli(

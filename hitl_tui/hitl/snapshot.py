@@ -110,7 +110,9 @@ def load_snapshot(
         messages = channel_values.get("messages") if isinstance(channel_values, dict) else None
         messages = list(messages) if isinstance(messages, list) else []
         created_at = _created_at(checkpoint, doc)
+        sends = channel_values.get("__pregel_tasks") if isinstance(channel_values, dict) else None
         pending = _pending(store, thread_id, cid, created_at, writes, messages, problems)
+        _name_pushed_nodes(pending, writes, sends)
     nodes = _next_nodes(checkpoint, pending)
     if not writes and not pending:
         stop = breakpoint_of(store, doc, checkpoint, nodes)
@@ -170,6 +172,23 @@ def _node_of(task_path: object) -> str:
     if isinstance(task_path, str) and task_path.startswith("~__pregel_pull,"):
         return task_path.split(",", 1)[1].strip() or "?"
     return "?"
+
+
+def _name_pushed_nodes(pending: list[PendingInterrupt], writes: list[dict], sends: Any) -> None:
+    """A `Send` task's path holds its index in the checkpoint's pending sends: name its node."""
+    if not isinstance(sends, list):
+        return
+    paths = {str(w.get("task_id", "")): w.get("task_path") for w in writes}
+    for item in pending:
+        path = paths.get(item.task_id)
+        if item.node != "?" or not isinstance(path, str):
+            continue
+        parts = [p.strip() for p in path.split(",")]
+        if len(parts) >= 2 and parts[0] == "~__pregel_push" and parts[1].isdigit():
+            index = int(parts[1])
+            node = getattr(sends[index], "node", None) if index < len(sends) else None
+            if isinstance(node, str):
+                item.node = node
 
 
 def _pending(
