@@ -47,6 +47,9 @@ class Inbox:
         self.complete = True
         self._write_counts: dict[tuple[str, str], int] = {}
         self._breakpoints_known = False
+        # Latest checkpoints that may be stops at a static breakpoint. Kept by this object
+        # only: whether one is a stop depends on the graph this process loaded.
+        self._breakpoint_keys: set[tuple[str, str]] = set()
 
     def refresh(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first, with who has claimed it.
@@ -80,6 +83,11 @@ class Inbox:
                 if not self._decode(key):
                     closed.append(entry["_id"])
                     continue
+            live.add(key)
+        for key in sorted(self._breakpoint_keys - live, key=lambda k: k[1]):
+            if key not in self._decoded and not self._decode(key):
+                self._breakpoint_keys.discard(key)
+                continue
             live.add(key)
         if closed:
             self.store.inbox.update_many({"_id": {"$in": closed}}, {"$set": {"state": "closed"}})
@@ -166,7 +174,7 @@ class Inbox:
 
         # An interrupt whose thread has moved on since was answered: never open it.
         interrupted = {(t, c) for t, c in interrupted if c >= newest_checkpoint.get(t, "")}
-        interrupted |= self._breakpoint_candidates(newest_checkpoint, touched)
+        self._breakpoint_keys |= self._breakpoint_candidates(newest_checkpoint, touched)
         if interrupted:
             now = datetime.now(UTC)
             self.store.inbox.bulk_write(
