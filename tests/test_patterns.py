@@ -226,7 +226,10 @@ def test_breakpoint_after_continues_without_update(start, cli_env):
 
 
 def test_async_only_graph_resumes(start, cli_env):
+    from hitl_tui.hitl.inbox import Inbox
+
     hub = start("async_graph", {}, "async-1")
+    assert "async-1" in [i.thread_id for i in Inbox(hub.store).refresh()]  # written async
     done = cli(cli_env, "async_graph", "resume", "async-1", "--data", "from async")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
