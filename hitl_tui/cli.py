@@ -55,6 +55,18 @@ def _global_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="database of the checkpoints (default: HITL_DB_NAME or checkpointing_db)",
     )
+    group.add_argument(
+        "--server",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="take interrupts from this LangGraph Agent Server (default: LANGGRAPH_SERVER_URL)",
+    )
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=argparse.SUPPRESS,
+        help="the Agent Server's key (default: LANGGRAPH_API_KEY, which keeps it out of ps)",
+    )
     return common
 
 
@@ -87,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", metavar="TEXT")
     ask.add_argument("--thread", metavar="ID", help="continue this thread (default: a new one)")
     ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--assistant", metavar="ID", help="with --server: the assistant or graph id")
 
     pending = command("pending", "list every pending interrupt, decoded")
     pending.add_argument("--json", action="store_true", help="print JSON")
@@ -170,6 +183,10 @@ def settings_from(args: argparse.Namespace) -> Any:
         overrides["mongodb_uri"] = args.mongodb_uri
     if getattr(args, "db_name", None):
         overrides["db_name"] = args.db_name
+    if getattr(args, "server", None):
+        overrides["langgraph_server_url"] = args.server
+    if getattr(args, "api_key", None):
+        overrides["langgraph_api_key"] = args.api_key
     try:
         return Settings(**overrides)
     except ValidationError as error:
@@ -182,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     graph = getattr(args, "graph", None)
     command = args.command or "both"
+    if settings.langgraph_server_url and command not in ("audit", "db"):  # own database only
+        from hitl_tui import server_commands
+
+        return server_commands.run(settings, args, command)
     if command in ("both", "user", "admin"):
         from hitl_tui.console.app import run_console
 

@@ -39,8 +39,17 @@ class Settings(BaseSettings):
     )
     bell: bool = Field(default=True, validation_alias="HITL_BELL")
     change_streams: bool = Field(default=True, validation_alias="HITL_CHANGE_STREAMS")
+    langgraph_server_url: str | None = Field(default=None, validation_alias="LANGGRAPH_SERVER_URL")
+    langgraph_api_key: str | None = Field(default=None, validation_alias="LANGGRAPH_API_KEY")
 
-    @field_validator("mongodb_uri", "openai_api_key", "openai_base_url", mode="before")
+    @field_validator(
+        "mongodb_uri",
+        "openai_api_key",
+        "openai_base_url",
+        "langgraph_server_url",
+        "langgraph_api_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -1,0 +1,1 @@
+"""Where interrupts come from besides MongoDBSaver's checkpoints: a LangGraph Agent Server."""
