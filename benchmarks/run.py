@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks import agent_server
 from benchmarks.data import clone_threads, days_ago, template_threads
 from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.conversation import ask
@@ -415,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"measuring the UI with {ui_pending} pending tickets and start-up…", flush=True)
         ui = asyncio.run(ui_responsiveness(uri, ui_pending))
         starts = startup(uri, 3)
+        print("measuring the Agent Server source…", flush=True)
+        server_source = agent_server.figures(uri, workdir, probes)
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -531,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
             bool(starts) and figures["startup_median_s"] <= 1.0,
         ),
     ]
+    figures.update(server_source)
+    rows += agent_server.rows(server_source)
     width = max(len(r[0]) for r in rows)
     print()
     print(f"{'measure':<{width}}  {'measured':<22} {'':<24} {'target':<18} met")

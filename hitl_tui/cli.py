@@ -20,8 +20,9 @@ examples:
   hitl-tui resume t-1a2b3c --continue --update '{"step": 3}'
   hitl-tui db status
 
-exit codes: 0 ok, 2 usage error or bad --graph, 3 thread not found or nothing pending,
-4 claimed or already answered by another operator, 5 database unreachable.
+exit codes: 0 ok, 1 the graph failed or left the interrupt unanswered, 2 usage error,
+bad --graph or Agent Server key refused, 3 thread or assistant not found or nothing pending,
+4 claimed or already answered by another operator, 5 database or Agent Server unreachable.
 configuration: environment variables or a .env file (see .env.example).
 """
 
