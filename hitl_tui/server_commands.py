@@ -74,6 +74,14 @@ def pending_command(settings: Settings, args: argparse.Namespace) -> int:
             (claimed, "yellow"),
         )
         output.line("  ", kind_named(item.kind).summary(item.value))
+        for call in item.tool_calls:
+            output.line(
+                "  ",
+                ("tool call ", "dim"),
+                (str(call["name"]), "magenta"),
+                " ",
+                json.dumps(call["args"], ensure_ascii=False),
+            )
         output.line(("  interrupt ", "dim"), (item.interrupt_id, "dim"))
     return 0
 

@@ -17,7 +17,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 
 from hitl_tui.errors import HitlError
-from hitl_tui.hitl import audit
+from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.kinds import APPROVE, Decision
 from hitl_tui.hitl.runtime import Hub
 from hitl_tui.sources.agent_server import AgentServerSource
@@ -138,11 +138,21 @@ def test_two_parallel_interrupts_are_answered_one_by_one(env, sdk, source):
     assert sorted(state["values"]["log"]) == ["a: yes a", "b: yes b"]
 
 
-def test_approval_edit_runs_the_action_with_the_edited_arguments(env, sdk, source, agent_server):
+def test_a_claimed_ticket_waits_for_release_then_runs_the_edited_action(
+    env, sdk, source, hub, agent_server
+):
     thread = started(sdk, "approval", {"target": "edit-me"})
     [item] = [i for i in source.pending() if i.thread_id == thread]
     assert item.kind == "approval" and item.value["args"] == {"db_name": "edit-me"}
+    claims.acquire(hub.store, thread, item.interrupt_id, "carol", 60)
+    [item] = [i for i in source.pending(hub.store) if i.thread_id == thread]
+    assert item.claimed_by == "carol"
 
+    blocked = run_cli(["resume", thread, "--approve"], env)
+    assert blocked.returncode == 4 and "claimed by carol" in one_line_error(blocked)
+    assert sdk.threads.get_state(thread)["tasks"][0]["interrupts"]
+
+    assert run_cli(["release", thread], env).returncode == 0
     cli_json(["resume", thread, "--edit", '{"db_name": "edited-instead"}'], env)
     assert sdk.threads.get_state(thread)["values"]["outcome"] == "dropped edited-instead"
     assert "dropped edit-me" not in agent_server.effects_lines()
