@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -194,6 +195,34 @@ def test_eight_concurrent_resumers_run_the_action_once(settings, sdk, hub, agent
     assert agent_server.effects_lines().count("dropped raced-db") == 1
     assert sdk.threads.get_state(thread)["values"]["outcome"] == "dropped raced-db"
     assert [e["outcome"] for e in audit.history(hub.store, thread)] == ["resumed"]
+
+
+def test_a_long_action_stays_claimed_until_it_ends_even_across_a_reconnect(
+    env, sdk, hub, agent_server
+):
+    """Dave's client times out mid-run and reconnects; meanwhile Erin is refused, and the
+    action runs once."""
+    thread = started(sdk, "approval", {"target": "slow-db"})
+    impatient = AgentServerSource(agent_server.url, agent_server.key, run_timeout=1)
+    with ThreadPoolExecutor(1) as pool, pytest.warns(UserWarning, match="reconnect"):
+        dave = pool.submit(impatient.resume, hub.store, thread, Decision(APPROVE), "dave")
+        wait_for(lambda: any(r["status"] == "running" for r in sdk.runs.list(thread)))
+
+        erin = run_cli(["resume", thread, "--approve", "--operator", "erin"], env)
+        assert erin.returncode == 4 and "dave" in one_line_error(erin)
+
+        agent_server.effects.with_name("slow-db.go").touch()
+        assert dave.result(timeout=60).still_pending == []
+    impatient.close()
+    assert agent_server.effects_lines().count("dropped slow-db") == 1
+    assert [e["operator"] for e in audit.history(hub.store, thread)] == ["dave"]
+
+
+def wait_for(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
 
 
 def test_a_failing_run_exits_1_and_is_audited_as_failed(env, sdk, hub):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -229,9 +230,9 @@ class AgentServerSource:
         keep_claim = False
         try:
             return self._resume_claimed(store, target, decision, value, operator, claim)
-        except ServerUnavailable:
+        except OutcomeUnknown:
             # The run may have taken effect before the server went away: keep the claim
-            # so nobody runs the action a second time while it is uncertain.
+            # so nobody runs the action a second time while that is uncertain.
             keep_claim = True
             raise
         finally:
@@ -276,8 +277,7 @@ class AgentServerSource:
         fresh = self.thread(target.thread_id)
         if not any(p.interrupt_id == target.interrupt_id for p in fresh.pending):
             raise ConflictError(
-                f"interrupt {target.interrupt_id} of thread {target.thread_id} "
-                "was answered already"
+                f"interrupt {target.interrupt_id} of thread {target.thread_id} was answered already"
             )
         claims.mark(store, claim, claims.RESUMING)
         entry = audit.record_start(
@@ -297,7 +297,10 @@ class AgentServerSource:
         )
         assistant = fresh.assistant_id or fresh.graph_id or target.assistant_id
         try:
-            with server_errors(self.url, missing=f"assistant {assistant!r} not found"):
+            with (
+                _outcome_unknown_if_lost(target, operator),
+                server_errors(self.url, missing=f"assistant {assistant!r} not found"),
+            ):
                 result = self.client.runs.wait(
                     target.thread_id,
                     str(assistant),
@@ -307,7 +310,8 @@ class AgentServerSource:
                     raise_error=False,
                 )
             _raise_if_failed(result, f"resuming thread {target.thread_id}")
-            after = self.thread(target.thread_id)
+            with _outcome_unknown_if_lost(target, operator):
+                after = self.thread(target.thread_id)
             if any(p.interrupt_id == target.interrupt_id for p in after.pending):
                 raise ResumeFailed(
                     f"the Agent Server ran thread {target.thread_id} without answering "
@@ -326,6 +330,22 @@ class AgentServerSource:
             still_pending=list(after.pending),
             checkpoint_after=after.checkpoint_id,
         )
+
+
+class OutcomeUnknown(ServerUnavailable):
+    """The server went away after our answer was sent: it may or may not have run."""
+
+
+@contextlib.contextmanager
+def _outcome_unknown_if_lost(target: ServerInterrupt, operator: str) -> Iterator[None]:
+    try:
+        yield
+    except ServerUnavailable as error:
+        raise OutcomeUnknown(
+            f"{error} The answer to thread {target.thread_id} may have been applied; "
+            f"the ticket stays claimed by {operator} until the claim expires: "
+            f"check it with `hitl-tui show {target.thread_id}`."
+        ) from None
 
 
 def _tasks_of_search(thread: dict) -> list[tuple[str, str, list]]:
