@@ -31,7 +31,9 @@ from hitl_tui.hitl.snapshot import PendingInterrupt, last_tool_calls
 from hitl_tui.hitl.store import Store, validate_thread_id
 from hitl_tui.sources.server_errors import ServerUnavailable, server_errors
 
-PAGE = 100
+# The server's largest page: one request covers up to a thousand waiting threads. Past
+# that, offset paging can skip a thread that changes while we page; the next poll sees it.
+PAGE = 1000
 
 
 @dataclass
@@ -115,9 +117,10 @@ class AgentServerSource:
                 threads.extend(page)
                 if len(page) < PAGE:
                     break
+        unique = {str(thread.get("thread_id")): thread for thread in threads}
         items = [
             item
-            for thread in threads
+            for thread in unique.values()
             # The search result carries no checkpoint id; `show` gives the real one.
             for item in _items(thread, _tasks_of_search(thread), thread.get("values"), "")
         ]
