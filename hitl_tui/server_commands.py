@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hitl_tui import output
-from hitl_tui.commands import _hub, _print_message, decision_from
+from hitl_tui.commands import _hub, _print_message, _shown, decision_from
 from hitl_tui.errors import NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
@@ -118,7 +118,7 @@ def show_command(settings: Settings, args: argparse.Namespace) -> int:
             ("⏸ pending ", "bold yellow"),
             (item.kind, "cyan"),
             " ",
-            json.dumps(item.value, ensure_ascii=False, default=str),
+            _shown(item.value),
             ("  interrupt ", "dim"),
             (item.interrupt_id, "dim"),
         )

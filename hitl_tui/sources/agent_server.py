@@ -383,6 +383,7 @@ def _items(
                     checkpoint_id=checkpoint_id,
                     task_id=task_id,
                     node=node,
+                    response_schema=interrupt.get("response_schema"),
                     graph_id=metadata.get("graph_id"),
                     assistant_id=metadata.get("assistant_id"),
                 )
