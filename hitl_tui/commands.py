@@ -101,7 +101,8 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
     hub = _hub(settings, graph)
     try:
         _load_graph_for_listing(hub)
-        items = Inbox(hub.store).refresh()
+        inbox = Inbox(hub.store)
+        items = inbox.refresh()
     finally:
         hub.close()
     if args.json:
@@ -109,7 +110,6 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
         return 0
     if not items:
         output.line(("nothing pending", "dim"))
-        return 0
     for item in items:
         claimed = f"  claimed by {item.claimed_by}" if item.claimed_by else ""
         output.line(
@@ -129,6 +129,9 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
                 _shown(call["args"]),
             )
         output.line(("  interrupt ", "dim"), (item.interrupt_id, "dim"))
+    for thread_id, problems in inbox.problems.items():
+        for problem in problems:
+            output.line(("! ", "bold red"), (thread_id, "bold"), "  ", problem)
     return 0
 
 

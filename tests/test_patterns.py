@@ -354,8 +354,9 @@ def test_decoding_never_constructs_a_class_the_document_names(start, settings, c
     assert snapshot.pending[0].value == {"query": "Check this?", "marker": {"label": "seven"}}
     [problem] = snapshot.problems
     assert "Marker as plain data" in problem
-    listed = run_cli(["pending", "--json"], cli_env)
+    listed = run_cli(["pending"], cli_env)
     assert listed.returncode == 0 and listed.stderr == ""
+    assert "! cls-1  decoding: kept tests.graphs.patterns.Marker as plain data" in listed.stdout
 
 
 def test_encrypted_checkpoints_decode_with_the_graphs_own_serializer_or_the_key(
