@@ -378,3 +378,14 @@ def test_encrypted_checkpoints_decode_with_the_graphs_own_serializer_or_the_key(
     assert state(hub, "enc-1").values["feedback"] == "secret ok"
     latest = hub.store.checkpoints.find_one({"thread_id": "enc-1"}, sort=[("checkpoint_id", -1)])
     assert latest["type"].endswith("+aes")  # and the resumed run wrote it encrypted too
+
+
+def test_an_answer_is_checked_against_the_interrupts_response_schema(start, cli_env):
+    hub = start("typed_answer", {}, "typed-1")
+    text = cli(cli_env, "typed_answer", "resume", "typed-1", "--data", "3")
+    assert text.returncode == 2 and "must be object, got string" in text.stderr
+    wrong = cli(cli_env, "typed_answer", "resume", "typed-1", "--json-value", '{"seats": "3"}')
+    assert wrong.returncode == 2 and "seats: must be integer, got string" in wrong.stderr
+    done = cli(cli_env, "typed_answer", "resume", "typed-1", "--json-value", '{"seats": 3}')
+    assert done.returncode == 0, done.stderr
+    assert state(hub, "typed-1").values["age"] == 3

@@ -48,7 +48,7 @@ def _resolve(schema: dict, root: dict) -> dict:
 
 def _check(value: Any, schema: dict, root: dict, where: str) -> str | None:
     schema = _resolve(schema, root)
-    here = where or "arguments"
+    here = f"{where}: " if where else ""
     for keyword in ("anyOf", "oneOf"):
         options = schema.get(keyword)
         if isinstance(options, list) and options:
@@ -57,20 +57,20 @@ def _check(value: Any, schema: dict, root: dict, where: str) -> str | None:
                 return _check(value, chosen, root, where)
             errors = [_check(value, option, root, where) for option in options]
             if all(errors):
-                return errors[0] if len(options) == 1 else f"{here}: matches none of the choices"
+                return errors[0] if len(options) == 1 else f"{here}matches none of the choices"
     for option in schema.get("allOf") or []:
         error = _check(value, option, root, where)
         if error:
             return error
     if "const" in schema and value != schema["const"]:
-        return f"{here}: must be {schema['const']!r}"
+        return f"{here}must be {schema['const']!r}"
     if isinstance(schema.get("enum"), list) and value not in schema["enum"]:
-        return f"{here}: must be one of {', '.join(repr(e) for e in schema['enum'])}"
+        return f"{here}must be one of {', '.join(repr(e) for e in schema['enum'])}"
     wanted = schema.get("type")
     if wanted is not None:
         names = wanted if isinstance(wanted, list) else [wanted]
         if not any(_TYPES.get(name, lambda v: True)(value) for name in names):
-            return f"{here}: must be {' or '.join(map(str, names))}, got {_type_name(value)}"
+            return f"{here}must be {' or '.join(map(str, names))}, got {_type_name(value)}"
     if isinstance(value, dict):
         return _check_object(value, schema, root, where)
     if isinstance(value, list):
@@ -105,7 +105,7 @@ def _check_object(value: dict, schema: dict, root: dict, where: str) -> str | No
             if error:
                 return error
         elif schema.get("additionalProperties") is False:
-            return f"{_join(where, name)}: is not an argument of this tool"
+            return f"{_join(where, name)}: is not expected here"
         elif isinstance(schema.get("additionalProperties"), dict):
             error = _check(item, schema["additionalProperties"], root, _join(where, name))
             if error:
@@ -114,11 +114,11 @@ def _check_object(value: dict, schema: dict, root: dict, where: str) -> str | No
 
 
 def _check_array(value: list, schema: dict, root: dict, where: str) -> str | None:
-    here = where or "arguments"
+    here = f"{where}: " if where else ""
     if isinstance(schema.get("minItems"), int) and len(value) < schema["minItems"]:
-        return f"{here}: needs at least {schema['minItems']} items"
+        return f"{here}needs at least {schema['minItems']} items"
     if isinstance(schema.get("maxItems"), int) and len(value) > schema["maxItems"]:
-        return f"{here}: allows at most {schema['maxItems']} items"
+        return f"{here}allows at most {schema['maxItems']} items"
     items = schema.get("items")
     if isinstance(items, dict):
         for index, item in enumerate(value):
@@ -130,14 +130,14 @@ def _check_array(value: list, schema: dict, root: dict, where: str) -> str | Non
 
 def _check_string(value: str, schema: dict, here: str) -> str | None:
     if isinstance(schema.get("minLength"), int) and len(value) < schema["minLength"]:
-        return f"{here}: needs at least {schema['minLength']} characters"
+        return f"{here}needs at least {schema['minLength']} characters"
     if isinstance(schema.get("maxLength"), int) and len(value) > schema["maxLength"]:
-        return f"{here}: allows at most {schema['maxLength']} characters"
+        return f"{here}allows at most {schema['maxLength']} characters"
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
         try:
             if re.search(pattern, value) is None:
-                return f"{here}: does not match {pattern!r}"
+                return f"{here}does not match {pattern!r}"
         except re.error:
             return None
     return None
@@ -153,7 +153,7 @@ def _check_number(value: float, schema: dict, here: str) -> str | None:
     for keyword, holds, words in bounds:
         bound = schema.get(keyword)
         if isinstance(bound, int | float) and not isinstance(bound, bool) and not holds(bound):
-            return f"{here}: must be {words} {bound}"
+            return f"{here}must be {words} {bound}"
     return None
 
 

@@ -368,3 +368,21 @@ def encrypted():
 
     serde = EncryptedSerializer.from_pycryptodome_aes(key=TEST_AES_KEY)
     return wait_for_input().compile(checkpointer=InMemorySaver(serde=serde))
+
+
+# -- an interrupt that declares the shape of its answer --------------------------------------
+class Seats(TypedDict):
+    seats: int
+
+
+def ask_seats(state: Form) -> dict:
+    answer = interrupt("How many seats?", response_schema=Seats)
+    return {"age": answer["seats"]}
+
+
+def typed_answer() -> StateGraph:
+    builder = StateGraph(Form)
+    builder.add_node("ask_seats", ask_seats)
+    builder.add_edge(START, "ask_seats")
+    builder.add_edge("ask_seats", END)
+    return builder
