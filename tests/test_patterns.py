@@ -1,5 +1,8 @@
 """Upstream human-in-the-loop patterns, each driven to its interrupt by the graph itself,
-answered through the CLI in another process, and checked in the graph's own state."""
+answered through the CLI in another process, and checked in the graph's own state.
+
+One CLI process per answer that matters; listings, refusals and the other answers of a
+test go through the same core in-process, which keeps the suite fast."""
 
 from __future__ import annotations
 
@@ -9,7 +12,11 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
+from hitl_tui.errors import UsageError
+from hitl_tui.hitl.kinds import Decision
+from hitl_tui.hitl.resume import resume
 from hitl_tui.hitl.runtime import Hub
+from hitl_tui.hitl.snapshot import load_snapshot
 from tests.conftest import run_cli
 
 PATTERNS = "tests.graphs.patterns"
@@ -43,15 +50,23 @@ def state(hub: Hub, thread: str):
     return hub.graph.get_state({"configurable": {"thread_id": thread}})
 
 
-def pending(cli_env, thread: str, name: str) -> list[dict]:
-    shown = cli(cli_env, name, "show", thread, "--json")
-    assert shown.returncode == 0, shown.stderr
-    return json.loads(shown.stdout)["pending"]
+def pending(hub: Hub, thread: str) -> list[dict]:
+    return [item.as_json() for item in load_snapshot(hub.store, thread).pending]
+
+
+def answer(hub: Hub, thread: str, decision: Decision, interrupt: str | None = None) -> None:
+    resume(hub, thread, decision, "alice", interrupt)
+
+
+def refusal(hub: Hub, thread: str, decision: Decision, interrupt: str | None = None) -> str:
+    with pytest.raises(UsageError) as refused:
+        resume(hub, thread, decision, "alice", interrupt)
+    return str(refused.value)
 
 
 def test_approve_routes_with_command_goto(start, cli_env):
     hub = start("approve_with_goto", {}, "goto-1")
-    [item] = pending(cli_env, "goto-1", "approve_with_goto")
+    [item] = pending(hub, "goto-1")
     assert item["kind"] == "unknown" and item["value"]["question"] == "Send this reply?"
     done = cli(cli_env, "approve_with_goto", "resume", "goto-1", "--json-value", '"approve"')
     assert done.returncode == 0, done.stderr
@@ -68,15 +83,10 @@ def test_edit_state_keeps_exactly_the_edited_text(start, cli_env):
 
 def test_review_tool_call_edit_is_checked_against_the_graphs_own_tool(start, cli_env):
     hub = start("review_tool_call", {"messages": []}, "tool-1")
-    wrong = cli(
-        cli_env,
-        "review_tool_call",
-        "resume",
-        "tool-1",
-        "--edit",
-        '{"order_id": "1234", "amount_cents": 1500, "note": "goodwill"}',
+    wrong = {"order_id": "1234", "amount_cents": 1500, "note": "goodwill"}
+    assert "order_id: must be integer, got string" in refusal(
+        hub, "tool-1", Decision("edit", args=wrong)
     )
-    assert wrong.returncode == 2 and "order_id: must be integer, got string" in wrong.stderr
     assert state(hub, "tool-1").next == ("review_call",)  # nothing was sent
     edit = '{"order_id": 1234, "amount_cents": 1500, "note": "goodwill"}'
     done = cli(cli_env, "review_tool_call", "resume", "tool-1", "--edit", edit)
@@ -99,11 +109,12 @@ def test_review_tool_call_reject_runs_no_tool(start, cli_env):
 
 def test_wait_for_user_input_gets_the_plain_string(start, cli_env):
     hub = start("wait_for_input", {}, "prompt-1")
-    [item] = pending(cli_env, "prompt-1", "wait_for_input")
+    [item] = pending(hub, "prompt-1")
     assert item["kind"] == "prompt" and item["value"] == "Please provide feedback:"
-    refused = cli(cli_env, "wait_for_input", "resume", "prompt-1", "--approve")
-    assert refused.returncode == 2
-    assert "it accepts --data TEXT, --json-value JSON" in refused.stderr
+    refused = refusal(hub, "prompt-1", Decision("approve"))
+    assert "cannot be answered with --approve; it accepts --data TEXT, --json-value JSON" in (
+        refused
+    )
     done = cli(cli_env, "wait_for_input", "resume", "prompt-1", "--data", "go to step 3!")
     assert done.returncode == 0, done.stderr
     assert state(hub, "prompt-1").values["feedback"] == "go to step 3!"
@@ -111,9 +122,8 @@ def test_wait_for_user_input_gets_the_plain_string(start, cli_env):
 
 def test_validation_loop_asks_again_until_the_answer_is_valid(start, cli_env):
     hub = start("validate_in_loop", {}, "loop-1")
-    again = cli(cli_env, "validate_in_loop", "resume", "loop-1", "--data", "old", "--json")
-    assert again.returncode == 0, again.stderr
-    [item] = json.loads(again.stdout)["pending"]
+    answer(hub, "loop-1", Decision("respond", text="old"))
+    [item] = pending(hub, "loop-1")
     assert item["value"] == "'old' is not an age. How old are you?"
     done = cli(cli_env, "validate_in_loop", "resume", "loop-1", "--data", "42")
     assert done.returncode == 0, done.stderr
@@ -122,8 +132,8 @@ def test_validation_loop_asks_again_until_the_answer_is_valid(start, cli_env):
 
 def test_two_interrupts_in_one_node_are_answered_in_turn(start, cli_env):
     hub = start("two_in_one_node", {}, "two-1")
-    first = cli(cli_env, "two_in_one_node", "resume", "two-1", "--data", "Ada", "--json")
-    [second] = json.loads(first.stdout)["pending"]
+    answer(hub, "two-1", Decision("respond", text="Ada"))
+    [second] = pending(hub, "two-1")
     assert second["value"] == "And your age, Ada?"
     done = cli(cli_env, "two_in_one_node", "resume", "two-1", "--data", "36")
     assert done.returncode == 0, done.stderr
@@ -132,49 +142,51 @@ def test_two_interrupts_in_one_node_are_answered_in_turn(start, cli_env):
 
 def test_parallel_prompts_are_two_tickets_answered_one_by_one(start, cli_env):
     hub = start("parallel_prompts", {}, "par-1")
-    items = pending(cli_env, "par-1", "parallel_prompts")
+    items = pending(hub, "par-1")
     assert sorted(i["value"] for i in items) == ["Vote for north?", "Vote for south?"]
     north = next(i for i in items if "north" in i["value"])
     south = next(i for i in items if "south" in i["value"])
-    for item, answer in ((north, "yes"), (south, "no")):
-        done = cli(
-            cli_env,
-            "parallel_prompts",
-            "resume",
-            "par-1",
-            "--interrupt",
-            item["interrupt_id"],
-            "--data",
-            answer,
-        )
-        assert done.returncode == 0, done.stderr
+    answer(hub, "par-1", Decision("respond", text="yes"), north["interrupt_id"])
+    assert [i["value"] for i in pending(hub, "par-1")] == ["Vote for south?"]
+    done = cli(
+        cli_env,
+        "parallel_prompts",
+        "resume",
+        "par-1",
+        "--interrupt",
+        south["interrupt_id"],
+        "--data",
+        "no",
+    )
+    assert done.returncode == 0, done.stderr
     assert sorted(state(hub, "par-1").values["votes"]) == [["north", "yes"], ["south", "no"]]
 
 
 def test_send_fan_out_has_one_ticket_per_send(start, cli_env):
     hub = start("send_fan_out", {}, "send-1")
-    items = pending(cli_env, "send-1", "send_fan_out")
+    items = pending(hub, "send-1")
     assert sorted(i["value"]["query"] for i in items) == ["Keep item alpha?", "Keep item beta?"]
     assert {i["node"] for i in items} == {"item_review"}
-    for item in items:
-        answer = "keep" if "alpha" in item["value"]["query"] else "drop"
-        done = cli(
-            cli_env,
-            "send_fan_out",
-            "resume",
-            "send-1",
-            "--interrupt",
-            item["interrupt_id"],
-            "--data",
-            answer,
-        )
-        assert done.returncode == 0, done.stderr
+    alpha = next(i for i in items if "alpha" in i["value"]["query"])
+    beta = next(i for i in items if "beta" in i["value"]["query"])
+    answer(hub, "send-1", Decision("respond", text="keep"), alpha["interrupt_id"])
+    done = cli(
+        cli_env,
+        "send_fan_out",
+        "resume",
+        "send-1",
+        "--interrupt",
+        beta["interrupt_id"],
+        "--data",
+        "drop",
+    )
+    assert done.returncode == 0, done.stderr
     assert sorted(state(hub, "send-1").values["votes"]) == [["alpha", "keep"], ["beta", "drop"]]
 
 
 def test_subgraph_interrupt_is_one_ticket_and_resumes_the_child(start, cli_env):
     hub = start("subgraph", {}, "sub-1")
-    [item] = pending(cli_env, "sub-1", "subgraph")
+    [item] = pending(hub, "sub-1")
     assert item["node"] == "child"
     done = cli(cli_env, "subgraph", "resume", "sub-1", "--data", "deep")
     assert done.returncode == 0, done.stderr
@@ -183,7 +195,7 @@ def test_subgraph_interrupt_is_one_ticket_and_resumes_the_child(start, cli_env):
 
 def test_functional_api_is_one_ticket(start, cli_env):
     hub = start("essay_workflow", "cats", "fn-1")
-    [item] = pending(cli_env, "fn-1", "essay_workflow")
+    [item] = pending(hub, "fn-1")
     assert item["node"] == "essay_workflow" and item["value"]["question"] == "Keep this essay?"
     done = cli(cli_env, "essay_workflow", "resume", "fn-1", "--json-value", '{"keep": true}')
     assert done.returncode == 0, done.stderr
@@ -199,8 +211,8 @@ def test_breakpoint_before_is_a_ticket_and_continues_with_an_update(start, cli_e
     [item] = [i for i in listed if i["thread_id"] == "bp-1"]
     assert item["kind"] == "breakpoint"
     assert item["value"] == {"when": "before", "next": ["step_3"], "state_keys": ["input", "trail"]}
-    refused = cli(cli_env, "breakpoint_before", "resume", "bp-1", "--data", "x")
-    assert refused.returncode == 2 and "--continue [--update JSON]" in refused.stderr
+    refused = refusal(hub, "bp-1", Decision("respond", text="x"))
+    assert refused.endswith("it accepts --continue [--update JSON]")
     done = cli(
         cli_env,
         "breakpoint_before",
@@ -218,7 +230,7 @@ def test_breakpoint_before_is_a_ticket_and_continues_with_an_update(start, cli_e
 
 def test_breakpoint_after_continues_without_update(start, cli_env):
     hub = start("breakpoint_after", {"input": "raw"}, "bp-2")
-    [item] = pending(cli_env, "bp-2", "breakpoint_after")
+    [item] = pending(hub, "bp-2")
     assert item["value"]["when"] == "after" and item["value"]["next"] == ["step_2"]
     done = cli(cli_env, "breakpoint_after", "resume", "bp-2", "--continue")
     assert done.returncode == 0, done.stderr
@@ -237,11 +249,17 @@ def test_async_only_graph_resumes(start, cli_env):
     assert after.next == () and after.values["feedback"] == "from async"
 
 
-@pytest.mark.parametrize("thread", ["team/ops 42", "工单-七", "x" * 300, "tab\there", "emoji 🎫"])
+@pytest.mark.parametrize(
+    "thread", ["team/ops 42", "工单-七", "x" * 300, "esc \x1b[2J here", "emoji 🎫"]
+)
 def test_any_thread_id_langgraph_accepts_works_everywhere(start, cli_env, thread):
+    from hitl_tui.hitl.inbox import Inbox
+
     hub = start("wait_for_input", {}, thread)
-    listed = json.loads(cli(cli_env, "wait_for_input", "pending", "--json").stdout)
-    assert thread in [i["thread_id"] for i in listed]
+    assert thread in [i.thread_id for i in Inbox(hub.store).refresh()]
+    if "\x1b" in thread:
+        listed = cli(cli_env, "wait_for_input", "pending")
+        assert "esc \\x1b[2J here" in listed.stdout and "\x1b" not in listed.stdout
     done = cli(cli_env, "wait_for_input", "resume", thread, "--data", "ok")
     assert done.returncode == 0, done.stderr
     assert state(hub, thread).values["feedback"] == "ok"
@@ -258,28 +276,22 @@ def test_per_call_middleware_offers_only_what_response_schema_allows(settings, c
         def run(*args: str):
             return run_cli([*args, "--graph", f"{MIDDLEWARE}:per_call"], cli_env)
 
-        items = json.loads(run("show", "pc-1", "--json").stdout)["pending"]
-        wipe = next(i for i in items if i["value"]["name"] == "wipe_disk")
-        refund = next(i for i in items if i["value"]["name"] == "refund_order")
-        refused = run("resume", "pc-1", "--interrupt", wipe["interrupt_id"], "--edit", "{}")
+        items = pending(hub, "pc-1")
+        wipe = next(i for i in items if i["value"]["name"] == "wipe_disk")["interrupt_id"]
+        refund = next(i for i in items if i["value"]["name"] == "refund_order")["interrupt_id"]
+        refused = run("resume", "pc-1", "--interrupt", wipe, "--edit", "{}")
         assert refused.returncode == 2, refused.stderr
         assert "it accepts --approve, --reject [--reason TEXT], --json-value JSON" in (
             refused.stderr
         )
-        wrong = run(
-            "resume",
-            "pc-1",
-            "--interrupt",
-            refund["interrupt_id"],
-            "--edit",
-            '{"order_id": 1234, "amount_cents": "15.00", "note": "x"}',
+        wrong = {"order_id": 1234, "amount_cents": "15.00", "note": "x"}
+        assert "amount_cents: must be integer" in refusal(
+            hub, "pc-1", Decision("edit", args=wrong), refund
         )
-        assert wrong.returncode == 2 and "amount_cents: must be integer" in wrong.stderr
         edit = '{"order_id": 1234, "amount_cents": 1500, "note": "goodwill"}'
-        done = run("resume", "pc-1", "--interrupt", refund["interrupt_id"], "--edit", edit)
+        done = run("resume", "pc-1", "--interrupt", refund, "--edit", edit)
         assert done.returncode == 0, done.stderr
-        done = run("resume", "pc-1", "--interrupt", wipe["interrupt_id"], "--reject")
-        assert done.returncode == 0, done.stderr
+        answer(hub, "pc-1", Decision("reject"), wipe)
         messages = state(hub, "pc-1").values["messages"]
         results = {m.tool_call_id: m.content for m in messages if isinstance(m, ToolMessage)}
         assert results["call_refund"].endswith("\nrefunded 1500 cents on order 1234 (goodwill)")
@@ -326,17 +338,16 @@ def test_agent_inbox_edit_runs_the_tool_with_the_edited_arguments(settings, cli_
 
 
 def test_decimal_null_and_long_payloads_are_shown_and_refused_plainly(start, cli_env):
-    start("decimal_payload", {}, "dec-1")
-    [item] = pending(cli_env, "dec-1", "decimal_payload")
+    hub = start("decimal_payload", {}, "dec-1")
+    [item] = pending(hub, "dec-1")
     assert item["value"] == {"query": "Price ok?", "price": "1.10"}
     null = cli(cli_env, "decimal_payload", "resume", "dec-1", "--json-value", "null")
     assert null.returncode == 2 and "null cannot be sent" in null.stderr
-    start("huge_payload", {}, "huge-1")
+    huge = start("huge_payload", {}, "huge-1")
     shown = cli(cli_env, "huge_payload", "show", "huge-1")
     assert shown.returncode == 0, shown.stderr
     assert len(shown.stdout) < 5000 and "see them all with --json" in shown.stdout
-    whole = json.loads(cli(cli_env, "huge_payload", "show", "huge-1", "--json").stdout)
-    assert len(whole["pending"][0]["value"]) > 250_000
+    assert len(pending(huge, "huge-1")[0]["value"]) > 250_000  # --json has it whole
 
 
 def test_decoding_never_constructs_a_class_the_document_names(start, settings, cli_env):
@@ -382,10 +393,10 @@ def test_encrypted_checkpoints_decode_with_the_graphs_own_serializer_or_the_key(
 
 def test_an_answer_is_checked_against_the_interrupts_response_schema(start, cli_env):
     hub = start("typed_answer", {}, "typed-1")
-    text = cli(cli_env, "typed_answer", "resume", "typed-1", "--data", "3")
-    assert text.returncode == 2 and "must be object, got string" in text.stderr
-    wrong = cli(cli_env, "typed_answer", "resume", "typed-1", "--json-value", '{"seats": "3"}')
-    assert wrong.returncode == 2 and "seats: must be integer, got string" in wrong.stderr
+    text = refusal(hub, "typed-1", Decision("respond", text="3"))
+    assert text.endswith("does not fit what the graph expects: must be object, got string")
+    wrong = refusal(hub, "typed-1", Decision("json", value={"seats": "3"}))
+    assert wrong.endswith("seats: must be integer, got string")
     done = cli(cli_env, "typed_answer", "resume", "typed-1", "--json-value", '{"seats": 3}')
     assert done.returncode == 0, done.stderr
     assert state(hub, "typed-1").values["age"] == 3
