@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Each interrupt kind accepts the decisions that fit it; see `pending`.",
     )
     resume.add_argument("thread", metavar="THREAD")
-    decision = resume.add_mutually_exclusive_group(required=True)
+    decision = resume.add_mutually_exclusive_group()  # none given: a message that helps
     decision.add_argument("--data", metavar="TEXT", help="answer a question with TEXT")
     decision.add_argument("--approve", action="store_true", help="approve the action or plan")
     decision.add_argument("--reject", action="store_true", help="reject the action or plan")

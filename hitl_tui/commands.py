@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from hitl_tui import output
-from hitl_tui.errors import NotFoundError, UsageError
+from hitl_tui.errors import ConflictError, NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.settings import Settings
 
@@ -62,7 +62,8 @@ def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None)
         output.line(
             ("⏸ waiting for an operator", "bold yellow"), " on thread ", (result.thread_id, "bold")
         )
-        output.line(("answer it with: ", "dim"), f"hitl-tui resume {result.thread_id} --data TEXT")
+        for item in result.pending:
+            output.line(("answer it with: ", "dim"), resume_hint(item, len(result.pending) > 1))
     else:
         output.line(("thread ", "dim"), (result.thread_id, "dim"))
     return 0
@@ -168,11 +169,33 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
     return 0
 
 
+def resume_hint(item: Any, name_interrupt: bool = False) -> str:
+    """The `resume` command line for this ticket, with the decisions its kind allows."""
+    from hitl_tui.hitl.kinds import FLAGS, JSON, kind_named
+
+    allowed = kind_named(item.kind).decisions(item.value)
+    flags = [FLAGS[d] for d in allowed if d in FLAGS and d != JSON] or [FLAGS[JSON]]
+    which = f" --interrupt {item.interrupt_id}" if name_interrupt else ""
+    return f"hitl-tui resume {item.thread_id}{which} " + " | ".join(flags)
+
+
 def decision_from(args: argparse.Namespace) -> Any:
     from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision
 
+    chosen = [args.data, args.edit, args.json_value]
+    picked = args.approve or args.reject or getattr(args, "continue_run", False)
+    if not picked and all(value is None for value in chosen):
+        if args.reason is not None:
+            raise UsageError(
+                "--reason is the reason of a rejection: add --reject "
+                f"(hitl-tui resume {args.thread} --reject --reason TEXT)"
+            )
+        raise UsageError(
+            "choose a decision: --data TEXT, --approve, --reject [--reason TEXT], --edit JSON, "
+            "--json-value JSON or --continue (`hitl-tui pending` shows what each accepts)"
+        )
     if args.reason is not None and not args.reject:
-        raise UsageError("--reason goes with --reject")
+        raise UsageError("--reason only goes with --reject; approving or answering takes no reason")
     if getattr(args, "update", None) is not None and not args.continue_run:
         raise UsageError("--update goes with --continue")
     if args.continue_run:
@@ -238,6 +261,13 @@ def resume_command(settings: Settings, args: argparse.Namespace, graph: str | No
             args.interrupt,
             on_message=None if args.json else _print_message,
         )
+    except ConflictError as error:
+        if "claimed by" not in str(error):
+            raise
+        raise ConflictError(
+            f"{error}; if that claim is yours (a console left open or killed), free it with "
+            f"`hitl-tui release {args.thread}` and resume again"
+        ) from None
     finally:
         hub.close()
     if args.json:

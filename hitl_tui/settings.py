@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, field_validator
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     change_streams: bool = Field(default=True, validation_alias="HITL_CHANGE_STREAMS")
     langgraph_server_url: str | None = Field(default=None, validation_alias="LANGGRAPH_SERVER_URL")
     langgraph_api_key: str | None = Field(default=None, validation_alias="LANGGRAPH_API_KEY")
+    confirm: Literal["always", "never"] = Field(default="always", validation_alias="HITL_CONFIRM")
+    screenshot_dir: Path = Field(default=Path("."), validation_alias="HITL_SCREENSHOT_DIR")
 
     @field_validator(
         "mongodb_uri",
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("data_dir", mode="after")
+    @field_validator("data_dir", "screenshot_dir", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()

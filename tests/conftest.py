@@ -27,6 +27,8 @@ for _name in (
     "HITL_POLL_SECONDS",
     "HITL_DATA_DIR",
     "HITL_CLAIM_SECONDS",
+    "HITL_CONFIRM",
+    "HITL_SCREENSHOT_DIR",
 ):
     os.environ.pop(_name, None)
 _EXTERNAL_URI = os.environ.pop("MONGODB_URI", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import time
 from collections.abc import Callable
 
@@ -41,3 +43,24 @@ def _plain(content: object) -> str:
     console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
     console.print(content)
     return console.export_text()
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, rebuilt from the app's own SVG screenshot (Rich places each
+    run of text at its column, leaving out runs of plain background)."""
+    svg = app.export_screenshot()
+    rows: dict[float, dict[int, str]] = {}
+    pattern = r'<text[^>]* x="([\d.]+)" y="([\d.]+)" textLength="([\d.]+)"[^>]*>(.*?)</text>'
+    for x, y, length, raw in re.findall(pattern, svg):
+        text = html.unescape(raw).replace("\xa0", " ")
+        if not text:
+            continue
+        column = round(float(x) / (float(length) / len(text)))
+        row = rows.setdefault(float(y), {})
+        for offset, char in enumerate(text):
+            row[column + offset] = char
+    lines = []
+    for _, row in sorted(rows.items()):
+        width = max(row) + 1
+        lines.append("".join(row.get(i, " ") for i in range(width)))
+    return "\n".join(lines)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from langchain_core.messages import ToolMessage
 
+from hitl_tui.console.answer_box import AnswerBox, AnswerEditor
 from hitl_tui.console.app import HitlApp
+from hitl_tui.console.confirm import ConfirmDecision
 from hitl_tui.console.inbox_table import InboxTable
-from hitl_tui.console.operator_pane import AnswerEditor, OperatorPane
+from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.hitl.runtime import Hub
 from tests.console_helpers import wait_until
 
@@ -35,6 +37,8 @@ async def test_console_continues_a_breakpoint_with_a_state_update(settings):
             assert editor.text == "{}"
             editor.text = '{"input": "from the console"}'
             await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDecision), what="ask")
+            await pilot.press("y")  # continuing lets the graph act: confirmed first
             await wait_until(pilot, lambda: table.row_count == 0, what="ticket to leave")
         values = _values(hub, "cbp-1")
         assert values["trail"] == ["step_1", "step_2", "step_3"]
@@ -59,11 +63,17 @@ async def test_console_offers_only_the_decisions_the_response_schema_allows(sett
             table.focus()
             table.move_cursor(row=wipe_row)
             await pilot.press("enter")
-            await wait_until(pilot, lambda: pane.open_key == keys[wipe_row], what="wipe opened")
-            assert pane.check_action("approve", ()) and pane.check_action("reject", ())
-            assert not pane.check_action("edit_args", ())  # the schema allows no edit
+            await wait_until(
+                pilot,
+                lambda: pane.ticket is not None and pane.ticket.key == keys[wipe_row],
+                what="wipe opened",
+            )
+            box = app.query_one(AnswerBox)
+            assert box.check_action("decide", ("approve",))
+            assert box.check_action("decide", ("reject",))
+            assert not box.check_action("decide", ("edit",))  # the schema allows no edit
             await pilot.press("ctrl+e")
-            assert pane.mode != "edit"
+            assert pane.ticket.mode != "edit"
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: table.row_count == 1, what="wipe answered")
         messages = _values(hub, "cpc-1")["messages"]

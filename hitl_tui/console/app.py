@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -16,6 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.commands import HitlCommands
+from hitl_tui.console.decided import DecidedScreen
+from hitl_tui.console.help_screen import HelpScreen
 from hitl_tui.console.messages import (
     ChangesSeen,
     ConnectionBack,
@@ -23,6 +26,7 @@ from hitl_tui.console.messages import (
     HubFailed,
     HubReady,
     InboxRefreshed,
+    ShowDecided,
 )
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.console.render import plain
@@ -104,7 +108,7 @@ class HitlApp(App):
             self.post_message(HubFailed(str(error), self._backoff))
             return
         except Exception as error:  # pymongo can raise others while a server starts
-            self.post_message(HubFailed(f"{type(error).__name__}: {error}", self._backoff))
+            self.post_message(HubFailed(str(error) or "the server did not answer", self._backoff))
             return
         self.post_message(HubReady(hub))
 
@@ -192,23 +196,53 @@ class HitlApp(App):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             self.notify(
-                f"{type(error).__name__}: {error}", title="Error", severity="error", markup=False
+                f"Something failed in the background: {error or 'no details'}. "
+                "The console keeps running; try again.",
+                title="Error",
+                severity="error",
+                markup=False,
             )
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
-        for pane in self.query(OperatorPane):
-            pane.release_all()
         if self.hub is not None and self._owns_hub:
             self.hub.close()
 
     # -- actions (keys and command palette) ------------------------------------------
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @on(ShowDecided)
+    def _show_decided(self, event: ShowDecided) -> None:
+        if self.hub is None:
+            self.notify("Not connected to the database yet.", severity="warning")
+        elif not isinstance(self.screen, DecidedScreen):
+            self.push_screen(DecidedScreen(self.hub, event.thread_id))
+
+    def action_decided(self) -> None:
+        self.post_message(ShowDecided())
+
+    def deliver_screenshot(self, filename=None, path=None, time_format=None) -> str | None:
+        """In a terminal, screenshots go to HITL_SCREENSHOT_DIR (default: the working
+        directory) and the path is shown; in a browser they download as usual."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        folder = Path(path) if path else self.settings.screenshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as error:
+            self.notify(
+                f"Screenshot not saved: {error.strerror or error} ({folder}). "
+                "Set HITL_SCREENSHOT_DIR to a writable folder.",
+                severity="error",
+                markup=False,
+            )
+            return None
+        self.notify(f"Saved to {saved}", title="Screenshot", markup=False)
+        return None
 
     def _operator(self) -> OperatorPane | None:
         panes = self.query(OperatorPane)

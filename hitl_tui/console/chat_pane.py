@@ -22,6 +22,7 @@ from hitl_tui.console.messages import (
 from hitl_tui.console.render import plain
 from hitl_tui.console.transcript import Transcript
 from hitl_tui.hitl.humanize import age
+from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 
 class MessageInput(TextArea):
@@ -57,12 +58,15 @@ class ChatPane(Vertical):
         self._poll_timer: Timer | None = None
         self._polling = False
         self._poll_due = False
+        self._notes_cache: dict = {}
+        self.titles: dict[str, str] = {}  # thread → its first question, for the selector
+        self._pending_title: str | None = None  # the question of a ticket not yet created
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-header"):
             yield Label("Support chat", id="chat-title")
             yield Select(
-                [(t, t) for t in self.tickets],
+                self._options(),
                 prompt="my tickets",
                 id="tickets",
                 allow_blank=True,
@@ -109,6 +113,8 @@ class ChatPane(Vertical):
             )
             return
         box.clear()
+        if self.thread_id is None:
+            self._pending_title = text
         self._set_busy(True)
         self.query_one(Transcript).add_line("user", text)
         self._ask(text, self.thread_id)
@@ -158,10 +164,29 @@ class ChatPane(Vertical):
         if event.value is not Select.NULL and event.value != self.thread_id:
             self._switch_to(str(event.value), reload=True)
 
+    def _options(self) -> list[tuple[str, str]]:
+        """Tickets listed by their question, newest last; the id is kept at the end."""
+        return [(f"{self.titles.get(t, t)[:40]} · {t[-6:]}", t) for t in self.tickets]
+
+    def _name_ticket(self, thread_id: str, question: str) -> None:
+        from hitl_tui.hitl.safe_text import one_line
+
+        if question and thread_id not in self.titles:
+            self.titles[thread_id] = one_line(question, 40)
+            with self.prevent(Select.Changed):
+                select = self.query_one(Select)
+                select.set_options(self._options())
+                if self.thread_id:
+                    select.value = self.thread_id
+
     def _switch_to(self, thread_id: str, reload: bool) -> None:
         if thread_id not in self.tickets:
             self.tickets.append(thread_id)
-            self.query_one(Select).set_options([(t, t) for t in self.tickets])
+            if self._pending_title:
+                self.titles.setdefault(thread_id, self._pending_title[:40])
+                self._pending_title = None
+            with self.prevent(Select.Changed):
+                self.query_one(Select).set_options(self._options())
         if thread_id != self.thread_id:
             self.thread_id = thread_id
             self._checkpoint = None
@@ -187,18 +212,20 @@ class ChatPane(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-poll")
     def _poll_thread(self, thread_id: str, known: str | None) -> None:
+        from hitl_tui.hitl.decision_log import decision_notes
         from hitl_tui.hitl.snapshot import latest_checkpoint_id, load_snapshot
 
-        snapshot = None
+        snapshot, notes = None, []
         try:
             latest = latest_checkpoint_id(self.hub.store, thread_id)
             if latest is not None and latest != known:
                 snapshot = load_snapshot(self.hub.store, thread_id, latest)
+                notes = decision_notes(self.hub.store, thread_id, self._notes_cache)
             self.post_message(ConnectionBack())
         except Exception as error:  # the database went away: say so, keep polling
             self.post_message(ConnectionLost(_describe(error)))
         finally:
-            self.post_message(ThreadLoaded(thread_id, snapshot))
+            self.post_message(ThreadLoaded(thread_id, snapshot, notes))
 
     @on(ThreadLoaded)
     def _thread_loaded(self, event: ThreadLoaded) -> None:
@@ -215,7 +242,10 @@ class ChatPane(Vertical):
             return
         snapshot = event.snapshot
         self._checkpoint = snapshot.checkpoint_id
-        self.query_one(Transcript).show_messages(snapshot.messages)
+        self.query_one(Transcript).show_messages(snapshot.messages, event.notes)
+        first = next((m for m in snapshot.messages if message_as_json(m)["role"] == "user"), None)
+        if first is not None:
+            self._name_ticket(event.thread_id, message_text(first))
         if snapshot.pending:
             self.waiting_since = snapshot.pending[0].created_at
         else:
@@ -249,4 +279,4 @@ def _describe(error: Exception) -> str:
 
     if isinstance(error, HitlError):
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    return "the agent failed: " + (str(error) or "no details")

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from hitl_tui.console.render import plain
@@ -23,7 +24,7 @@ COLUMNS = (
 )
 MIN_SUMMARY = 12
 WIDE_ENOUGH = 20  # below this much room for the summary, show the narrow column set
-NARROW_COLUMNS = ("age", "thread", "summary")
+NARROW_COLUMNS = ("thread", "summary")  # the open ticket's header shows its age
 ROWS_PER_TURN = 100
 
 
@@ -32,20 +33,32 @@ def row_key(item: Any) -> str:
 
 
 class InboxTable(DataTable):
-    """j/k move, Enter opens (handled by the pane), h shows the ticket's history."""
+    """j/k move; Enter, /, h and u ask the pane (by message) to open, filter, show the
+    history of, or release the highlighted ticket."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "open_ticket", "Open"),
-        Binding("slash", "filter", "Filter"),
-        Binding("h", "history", "History"),
-        Binding("u", "release", "Release claim"),
+        Binding("enter", "request('open')", "Open"),
+        Binding("slash", "request('filter')", "Filter"),
+        Binding("h", "request('history')", "History"),
+        Binding("u", "request('release')", "Release claim"),
+        Binding("d", "request('decided')", "Decided"),
     ]
+
+    class Requested(Message):
+        """The operator asked for `what` ("open", "filter", "history", "release",
+        "decided") on the highlighted ticket `key` (None when the inbox is empty)."""
+
+        def __init__(self, what: str, key: str | None) -> None:
+            super().__init__()
+            self.what = what
+            self.key = key
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.items: dict[str, Any] = {}
+        self.total = 0
         self.filter_text = ""
         self._all: list[Any] = []
         self._summary_width = 0
@@ -79,17 +92,8 @@ class InboxTable(DataTable):
         for key, label, width in columns:
             self.add_column(label, key=key, width=width or summary_width)
 
-    def action_open_ticket(self) -> None:
-        self.screen.query_one("OperatorPane").open_selected()
-
-    def action_filter(self) -> None:
-        self.screen.query_one("OperatorPane").show_filter()
-
-    def action_history(self) -> None:
-        self.screen.query_one("OperatorPane").show_history()
-
-    def action_release(self) -> None:
-        self.screen.query_one("OperatorPane").release_selected()
+    def action_request(self, what: str) -> None:
+        self.post_message(self.Requested(what, self.selected_key))
 
     @property
     def selected_key(self) -> str | None:
@@ -120,6 +124,7 @@ class InboxTable(DataTable):
                 self.remove_row(key)
                 self._claims.pop(key, None)
         self.items = dict(zip(keys, wanted, strict=True))
+        self.total = len(items)
         self._generation += 1
         fresh = list(zip(wanted[len(kept) :], keys[len(kept) :], strict=True))
         self._add_rows(fresh, now, self._generation)
@@ -158,6 +163,8 @@ class InboxTable(DataTable):
     def tick(self, now: datetime | None = None) -> None:
         """Refresh the ages of the rows on screen only: cheap with thousands of tickets."""
         now = now or datetime.now(UTC)
+        if "age" not in self._column_keys:
+            return
         first = int(self.scroll_offset.y)
         rows = self.ordered_rows  # rebuilt after every change: take it once per tick
         for index in range(first, min(first + self.size.height + 1, len(rows))):

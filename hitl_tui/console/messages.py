@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -41,6 +41,7 @@ class ThreadLoaded(Message):
 
     thread_id: str
     snapshot: Any
+    notes: list = field(default_factory=list)  # operator decisions: (position, sentence)
 
 
 @dataclass
@@ -82,8 +83,11 @@ class ClaimResult(Message):
 
 @dataclass
 class ResumeFinished(Message):
+    """`action` is the decision sent, so the operator is told what was done."""
+
     key: str
     result: Any
+    action: str
 
 
 @dataclass
@@ -95,3 +99,17 @@ class ResumeFailed(Message):
 @dataclass
 class ChangesSeen(Message):
     """The change stream saw a write: look now instead of at the next poll."""
+
+
+@dataclass
+class ShowDecided(Message):
+    """Open the Decided view, filtered to `thread_id` when given."""
+
+    thread_id: str | None = None
+
+
+@dataclass
+class DecidedLoaded(Message):
+    """Audited decisions, newest first, for the Decided view."""
+
+    entries: list

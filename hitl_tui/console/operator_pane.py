@@ -1,4 +1,8 @@
-"""The operator's pane: the inbox, the selected ticket decoded, and the answer editor."""
+"""The operator's pane: the inbox, the opened ticket decoded, and its answer box.
+
+The pane owns the state (the latest inbox, the open ticket, its claim); its widgets
+report what the operator asked for with messages and the pane decides.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, LoadingIndicator, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Static
 
-from hitl_tui.console.inbox_table import InboxTable
+from hitl_tui.console.answer_box import REASON, AnswerBox, AnswerEditor
+from hitl_tui.console.confirm import ConfirmDecision
+from hitl_tui.console.inbox_table import InboxTable, row_key
 from hitl_tui.console.messages import (
     ChangesSeen,
     ClaimResult,
@@ -25,51 +31,33 @@ from hitl_tui.console.messages import (
     InboxRefreshed,
     ResumeFailed,
     ResumeFinished,
+    ShowDecided,
 )
 from hitl_tui.console.render import json_view, plain
+from hitl_tui.console.ticket import OpenTicket, current_args
 from hitl_tui.hitl.humanize import age
-from hitl_tui.hitl.kinds import (
-    APPROVE,
-    CONTINUE,
-    EDIT,
-    JSON,
-    REJECT,
-    RESPOND,
-    Decision,
-    allowed_decisions,
-    kind_named,
-)
+from hitl_tui.hitl.jsonsafe import dumps
+from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
 from hitl_tui.hitl.snapshot import message_as_json, message_text
-
-REASON = "reason"  # the editor holds an optional reason; the decision comes from a key
-MODE_HELP = {
-    REASON: "the text below is the reason if you reject",
-    RESPOND: "answer as text · ctrl+s send",
-    EDIT: "edit the arguments as JSON · ctrl+s send",
-    JSON: "write the resume value as JSON · ctrl+s send",
-    CONTINUE: "paused at a breakpoint · ctrl+s continue (JSON below updates the state first)",
-}
-
 
 BIG_INBOX = 500
 DECODE_BATCH = 400  # new tickets decoded per refresh: thousands appear oldest first
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
-
-
-class AnswerEditor(TextArea):
-    """The operator's answer; sending is bound on the pane with priority."""
+DONE_WORDS = {
+    APPROVE: "Approved",
+    REJECT: "Rejected",
+    EDIT: "Approved with your edit:",
+    RESPOND: "Answered",
+    JSON: "Sent the JSON answer to",
+    CONTINUE: "Continued",
+}
 
 
 class OperatorPane(Vertical):
-    """Everything an operator needs for one ticket at a time, with the inbox always in view."""
+    """Everything an operator needs for one ticket at a time, with the inbox in view."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+y", "approve", "Approve", priority=True),
-        Binding("ctrl+r", "reject", "Reject", priority=True),
-        Binding("ctrl+e", "edit_args", "Edit args", priority=True),
-        Binding("ctrl+t", "json_mode", "JSON answer", priority=True, show=False),
-        Binding("escape", "back_to_inbox", "Inbox", show=False),
+        Binding("ctrl+f", "toggle_maximize", "Maximize ticket", priority=True),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -77,14 +65,15 @@ class OperatorPane(Vertical):
         self.hub: Any = None
         self.inbox: Any = None
         self.known: set[str] | None = None
-        self.open_key: str | None = None
-        self.claim: Any = None
-        self.mode = RESPOND
+        self.latest: dict[str, Any] = {}  # every pending ticket, whatever the filter shows
+        self.ticket: OpenTicket | None = None
         self.sending = False
+        self.shown_key: str | None = None  # the ticket the detail describes
         self._confirm_empty = False
         self._refresh_timer: Timer | None = None
         self._refresh_due = False
         self._refreshing = False
+        self._refresh_seq = 0
         self._detail_timer: Timer | None = None
         self._detail_claimed_by: str | None = None
 
@@ -95,22 +84,21 @@ class OperatorPane(Vertical):
         yield Input(placeholder="filter (thread, kind, text, operator) · Esc clears", id="filter")
         yield InboxTable(id="inbox")
         with VerticalScroll(id="detail"):
+            yield Static("", id="detail-head")
             yield Static(
                 plain("Select a ticket and press Enter to answer it.", "dim"), id="detail-body"
             )
-        with Vertical(id="answer-box"):
-            with Horizontal(id="answer-header"):
-                yield Label("", id="answer-help")
-                yield LoadingIndicator(id="resume-busy")
-            yield AnswerEditor(id="answer", placeholder="Your answer to the user…", compact=True)
-            yield Static("", id="answer-status")
+        yield AnswerBox(id="answer-box")
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
-        self.query_one("#resume-busy").display = False
         self.query_one("#answer-box").display = False
+        self.query_one("#detail-head").display = False
         self.set_interval(1.0, self._tick)
         self.set_interval(20.0, self._renew_claim)
+
+    def on_unmount(self) -> None:
+        self.release_all()
 
     # -- refresh ---------------------------------------------------------------------
     def attach(self, hub: Any) -> None:
@@ -130,6 +118,7 @@ class OperatorPane(Vertical):
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
         self._refreshing = True
+        self._refresh_seq += 1
         self._refresh()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
@@ -138,7 +127,7 @@ class OperatorPane(Vertical):
             items = self.inbox.refresh(decode_limit=DECODE_BATCH)
             self.post_message(ConnectionBack())
         except Exception as error:
-            self.post_message(ConnectionLost(f"{type(error).__name__}: {error}"))
+            self.post_message(ConnectionLost(_describe(error)))
             items = None
         self.post_message(InboxRefreshed(items, self.inbox.complete))
 
@@ -162,31 +151,86 @@ class OperatorPane(Vertical):
             gc.freeze()
         table = self.query_one(InboxTable)
         table.show_items(items, self.app.clock())
-        keys = {f"{i.thread_id}\x1f{i.interrupt_id}" for i in items}
+        self.latest = {row_key(i): i for i in items}
+        keys = set(self.latest)
         fresh = keys - self.known if self.known is not None else set()
         self.known = keys
-        self.query_one("#inbox-count", Label).update(f"{len(items)} pending")
+        self._show_count()
+        self._fit_inbox()
         if fresh:
             threads = sorted({k.split("\x1f")[0] for k in fresh})
             self.notify(f"New ticket: {', '.join(threads)[:80]}", title="Inbox", markup=False)
             if self.hub.settings.bell:
                 self.app.bell()
-        if self.open_key and self.open_key not in keys and not self.sending:
-            self._set_status(
-                Text("This ticket is no longer pending (answered elsewhere?).", style="yellow")
-            )
-        if table.row_count and table.selected_key and self.open_key is None:
-            self._load_detail(table.selected_key)
-        elif self.open_key in table.items and (
-            table.items[self.open_key].claimed_by != self._detail_claimed_by
+        if self.ticket is not None:
+            self._follow_open_ticket()
+        elif table.selected_key is not None and (
+            table.selected_key != self.shown_key
+            or self.latest[table.selected_key].claimed_by != self._detail_claimed_by
         ):
-            self._load_detail(self.open_key)  # who holds the open ticket changed: show it
+            self._load_detail(table.selected_key)
+
+    def _fit_inbox(self) -> None:
+        """While a ticket is open the inbox keeps only a few rows, so the decision shows."""
+        table = self.query_one(InboxTable)
+        if self.ticket is None:
+            table.styles.height = None  # back to the stylesheet
+        else:
+            table.styles.height = max(2, min(5, table.row_count + 1))
+
+    def _show_count(self) -> None:
+        table = self.query_one(InboxTable)
+        shown, total = len(table.items), len(self.latest)
+        text = f"{total} pending" if shown == total else f"{shown} of {total} shown"
+        self.query_one("#inbox-count", Label).update(text)
+
+    def _follow_open_ticket(self) -> None:
+        """Keep the open ticket truthful: gone when answered elsewhere, and its claim as
+        the database sees it."""
+        ticket = self.ticket
+        item = self.latest.get(ticket.key)
+        if item is None:
+            if not self.sending:
+                self._close_ticket(
+                    Text.assemble(
+                        plain(ticket.item.thread_id, "bold"),
+                        " is no longer pending: another operator or program answered it. "
+                        "Nothing was sent from here.",
+                    )
+                )
+                self.notify(
+                    f"{ticket.item.thread_id} was answered elsewhere",
+                    severity="warning",
+                    markup=False,
+                )
+            return
+        ticket.item = item
+        mine = self.hub.settings.operator
+        judged = ticket.claim_seq is not None and self._refresh_seq > ticket.claim_seq
+        if ticket.claim is not None and judged and not self.sending and item.claimed_by != mine:
+            ticket.claim = None
+            ticket.claim_lost = (
+                f"your claim was taken over by {item.claimed_by}"
+                if item.claimed_by
+                else "your claim was released by another operator"
+            )
+            self._answer_box().set_status(
+                plain(
+                    f"✋ {ticket.claim_lost.capitalize()}. Sending now would race them; "
+                    "Esc, then Enter on the row claims it again.",
+                    "bold yellow",
+                )
+            )
+            self.notify(f"{item.thread_id}: {ticket.claim_lost}", severity="warning", markup=False)
+        if item.claimed_by != self._detail_claimed_by:
+            self._load_detail(ticket.key)
+        self._show_head()
 
     # -- selection and detail ------------------------------------------------------
     @on(DataTable.RowHighlighted, "#inbox")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Load the detail once the cursor rests, so holding j stays instant."""
-        if self.open_key is None and event.row_key is not None:
+        if self.ticket is None and event.row_key is not None:
             if self._detail_timer is not None:
                 self._detail_timer.stop()
             key = event.row_key.value
@@ -203,43 +247,73 @@ class OperatorPane(Vertical):
 
         thread_id = key.split("\x1f")[0]
         snapshot = load_snapshot(self.hub.store, thread_id)
-        history = audit.history(self.hub.store, thread_id, limit=20)
+        from hitl_tui.hitl.decision_log import decided_entries
+
+        history = decided_entries(audit.history(self.hub.store, thread_id, limit=40))[-20:]
         self.post_message(DetailLoaded(key, snapshot, history))
 
     @on(DetailLoaded)
     def _detail_loaded(self, event: DetailLoaded) -> None:
-        item = self.query_one(InboxTable).items.get(event.key)
-        if item is None and event.key != self.open_key:
-            return
+        wanted = self.ticket.key if self.ticket else self.query_one(InboxTable).selected_key
+        item = self.latest.get(event.key)
+        if item is None or event.key != wanted:
+            return  # answered meanwhile, or the operator moved on
+        self.shown_key = event.key
+        self._detail_claimed_by = item.claimed_by
+        self._show_head()
         self.query_one("#detail-body", Static).update(
             self._detail(item, event.snapshot, event.history)
         )
 
-    def _detail(self, item: Any, snapshot: Any, history: list[dict]) -> Group:
-        self._detail_claimed_by = item.claimed_by if item is not None else None
-        parts: list[Any] = []
-        if item is not None:
-            kind = kind_named(item.kind)
-            parts.append(
-                Text.assemble(
-                    ("Ticket ", "bold"),
-                    plain(item.thread_id, "bold"),
-                    "  ",
-                    plain(item.kind, "cyan"),
-                    ("  waiting " + age(item.age_seconds(self.app.clock())), "dim"),
-                )
+    def _show_head(self) -> None:
+        """The ticket's one-line header; redrawn every second so its age is never stale."""
+        head = self.query_one("#detail-head", Static)
+        item = self.latest.get(self.shown_key or "")
+        if item is None:
+            head.display = False
+            return
+        opened = self.ticket is not None and self.ticket.key == self.shown_key
+        claim = self._claim_words(item, opened)
+        head.update(
+            Text.assemble(
+                ("▶ " if opened else "", "bold"),
+                plain(item.thread_id, "bold"),
+                "  ",
+                plain(item.kind, "cyan"),
+                ("  waiting " + age(item.age_seconds(self.app.clock())), "dim"),
+                "  ",
+                claim,
             )
-            if kind.description:
-                parts.append(plain(kind.description, "dim"))
-            if item.claimed_by:
-                parts.append(plain(f"claimed by {item.claimed_by}", "yellow"))
-            for call in item.tool_calls:
-                parts.append(
-                    Text.assemble(("\nTool call ", "bold"), plain(call.get("name"), "magenta"))
-                )
-                parts.append(json_view(call.get("args")))
-            parts.append(Text("\nInterrupt payload", style="bold"))
-            parts.append(json_view(item.value))
+        )
+        head.display = True
+
+    def _claim_words(self, item: Any, opened: bool) -> Text:
+        if opened and self.ticket.claim is not None:
+            return plain("claimed by you", "green")
+        if item.claimed_by:
+            return plain(f"claimed by {item.claimed_by}", "yellow")
+        return plain("Enter opens it" if not opened else "not claimed", "dim")
+
+    def _detail(self, item: Any, snapshot: Any, history: list[dict]) -> Group:
+        """The decision first (what is asked, which tool with which arguments), then the
+        context: the raw payload, the conversation, earlier decisions."""
+        kind = kind_named(item.kind)
+        parts: list[Any] = [plain(_summary(item), "bold")]
+        args_shown = None
+        for call in item.tool_calls:
+            parts.append(Text.assemble(("Tool ", "dim"), plain(call.get("name"), "magenta")))
+            parts.append(json_view(call.get("args"), width=self.size.width - 4))
+            args_shown = call.get("args")
+        editable = kind.editable(item.value)
+        inside_args = isinstance(args_shown, dict) and editable in args_shown.values()
+        if editable is not None and editable != args_shown and not inside_args:
+            label = "Steps" if isinstance(editable, list) else "Arguments to approve"
+            parts.append(Text(label, style="dim"))
+            parts.append(json_view(editable))
+        if kind.description:
+            parts.append(plain(kind.description, "dim italic"))
+        parts.append(Text("\nInterrupt payload", style="bold"))
+        parts.append(json_view(item.value))
         if snapshot is not None:
             parts.append(Text("\nConversation", style="bold"))
             for message in snapshot.messages:
@@ -255,45 +329,75 @@ class OperatorPane(Vertical):
             for problem in snapshot.problems:
                 parts.append(plain(f"! {problem}", "red"))
         if history:
-            parts.append(Text("\nDecisions", style="bold"))
+            parts.append(Text("\nDecisions (h for the full history)", style="bold"))
             for entry in history:
-                parts.append(
-                    plain(
-                        f"{entry['started_at'][:19]}  {entry['operator']}  "
-                        f"{entry['decision'].get('action')}  {entry['outcome']}"
-                        + (f"  {entry['error']}" if entry.get("error") else ""),
-                        "dim",
-                    )
-                )
+                parts.append(plain(decision_line(entry), "dim"))
         return Group(*parts)
 
     # -- opening and claiming ---------------------------------------------------------
-    def open_selected(self) -> None:
-        table = self.query_one(InboxTable)
-        key = table.selected_key
-        if key is None or self.hub is None:
+    @on(InboxTable.Requested)
+    def _inbox_request(self, event: InboxTable.Requested) -> None:
+        event.stop()
+        if event.what == "filter":
+            self.show_filter()
+        elif event.what == "decided":
+            self.post_message(ShowDecided())
+        elif event.key is None:
             return
-        if self.claim is not None and self.open_key != key:
-            self._release(self.claim)
-            self.claim = None
-        item = table.items[key]
-        self.open_key = key
+        elif event.what == "open":
+            self.open_ticket(event.key)
+        elif event.what == "history":
+            self.show_history(event.key)
+        elif event.what == "release":
+            self.release(event.key)
+
+    def open_selected(self) -> None:
+        key = self.query_one(InboxTable).selected_key
+        if key is not None:
+            self.open_ticket(key)
+
+    def open_ticket(self, key: str) -> None:
+        item = self.latest.get(key)
+        if item is None or self.hub is None or self.sending:
+            return
+        box = self._answer_box()
+        if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
+            box.query_one(AnswerEditor).focus()
+            return
+        self._close_ticket(None)
+        self.ticket = OpenTicket(key, item, "")
         self._confirm_empty = False
-        decisions = allowed_decisions(item)
-        if RESPOND in decisions:
-            mode = RESPOND
-        elif CONTINUE in decisions:
-            mode = CONTINUE
-        elif APPROVE in decisions or REJECT in decisions:
-            mode = REASON
-        else:
-            mode = JSON
-        self._set_mode(mode, item)
-        self.refresh_bindings()
-        self.query_one("#answer-box").display = True
+        self._set_mode(self.ticket.base_mode)
+        box.set_status("")
+        box.display = True
+        self.add_class("ticket-open")
+        self._fit_inbox()
+        self.shown_key = key
+        self._show_head()
         self._load_detail(key)
         self._take_claim(key, item.thread_id, item.interrupt_id)
-        self.query_one(AnswerEditor).focus()
+        box.query_one(AnswerEditor).focus()
+        self.query_one("#detail").scroll_home(animate=False)
+
+    def _close_ticket(self, note: Text | None) -> None:
+        """Forget the open ticket (giving back its claim); `note` replaces the detail."""
+        ticket, self.ticket = self.ticket, None
+        if ticket is not None and ticket.claim is not None:
+            self._release(ticket.claim)
+        box = self._answer_box()
+        box.display = False
+        box.query_one(AnswerEditor).text = ""
+        box.set_status("")
+        self.remove_class("ticket-open")
+        self.remove_class("maximized")
+        self.app.remove_class("operator-maximized")
+        self._fit_inbox()
+        if note is not None:
+            self.shown_key = None
+            self._detail_claimed_by = None
+            self.query_one("#detail-head").display = False
+            self.query_one("#detail-body", Static).update(note)
+            self.query_one(InboxTable).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def _take_claim(self, key: str, thread_id: str, interrupt_id: str) -> None:
@@ -315,33 +419,28 @@ class OperatorPane(Vertical):
 
     @on(ClaimResult)
     def _claimed(self, event: ClaimResult) -> None:
-        if event.key != self.open_key:
+        if self.ticket is None or event.key != self.ticket.key:
             if event.claim is not None:
                 self._release(event.claim)
             return
-        self.claim = event.claim
+        self.ticket.claim = event.claim
+        self.ticket.claim_error = event.error
+        self.ticket.claim_lost = None
+        self.ticket.claim_seq = self._refresh_seq
         if event.error:
-            self._set_status(
+            self._answer_box().set_status(
                 plain(
-                    f"✋ {event.error}. You can read it; sending is refused "
-                    "until the claim is released or expires.",
+                    f"✋ {event.error}. You can read it; sending is refused until they "
+                    "release it (u in the inbox releases anyone's claim).",
                     "bold yellow",
                 )
             )
-        else:
-            minutes = self.hub.settings.claim_seconds / 60
-            self._set_status(
-                plain(
-                    f"claimed by you ({event.claim.operator}); the "
-                    f"{minutes:g}-minute lease renews while open",
-                    "green",
-                )
-            )
+        self._show_head()
         self.request_refresh()
 
     def _renew_claim(self) -> None:
-        if self.claim is not None and self.hub is not None and not self.sending:
-            self._renew(self.claim)
+        if self.ticket is not None and self.ticket.claim is not None and not self.sending:
+            self._renew(self.ticket.claim)
 
     @work(thread=True, exit_on_error=False, group="claim-renew")
     def _renew(self, claim: Any) -> None:
@@ -358,11 +457,16 @@ class OperatorPane(Vertical):
 
     def release_selected(self) -> None:
         key = self.query_one(InboxTable).selected_key
-        if key is None or self.hub is None:
+        if key is not None:
+            self.release(key)
+
+    def release(self, key: str) -> None:
+        if self.hub is None:
             return
-        if self.claim is not None and self.open_key == key:
-            self._release(self.claim)
-            self.claim = None
+        if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
+            self._release(self.ticket.claim)
+            self.ticket.claim = None
+            self._show_head()
         else:
             self._release_any(key)
 
@@ -375,133 +479,142 @@ class OperatorPane(Vertical):
         self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_all(self) -> None:
-        """Give back our claim when the console closes (best effort)."""
-        if self.claim is not None and self.hub is not None:
-            from hitl_tui.hitl import claims
+        """Give back our claim when the console closes, so our own `resume` and other
+        operators are not kept waiting for the lease to run out."""
+        ticket = self.ticket
+        if ticket is None or ticket.claim is None or self.hub is None or self.sending:
+            return
+        from hitl_tui.hitl import claims
 
-            try:
-                claims.release(self.hub.store, self.claim)
-            except Exception:
-                pass
+        try:
+            claims.release(self.hub.store, ticket.claim)
+            ticket.claim = None
+        except Exception:
+            pass  # the lease runs out on its own
 
     # -- answering ------------------------------------------------------------------
-    def _set_mode(self, mode: str, item: Any) -> None:
-        self.mode = mode
-        editor = self.query_one(AnswerEditor)
-        decisions = allowed_decisions(item)
-        keys = [MODE_HELP[mode]]
-        if APPROVE in decisions:
-            keys.append("ctrl+y approve")
-        if REJECT in decisions:
-            keys.append("ctrl+r reject (text = reason)")
-        if EDIT in decisions and mode != EDIT:
-            keys.append("ctrl+e edit args")
-        if mode in (RESPOND, REASON):
-            editor.language = None
-            editor.text = ""
-        elif mode == CONTINUE:
-            editor.text = "{}"
-        elif mode == EDIT:
-            editor.text = json.dumps(_current_args(item), indent=2, ensure_ascii=False)
-        else:
-            editor.text = "{}" if not editor.text.strip() else editor.text
-        self.query_one("#answer-help", Label).update(plain(" · ".join(keys), "dim"))
+    def _answer_box(self) -> AnswerBox:
+        return self.query_one(AnswerBox)
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Offer approve/reject/edit only where the open ticket's kind allows them."""
-        needed = {"approve": APPROVE, "reject": REJECT, "edit_args": EDIT}.get(action)
-        if needed is None:
-            return True
-        item = self._open_item()
-        return item is not None and needed in allowed_decisions(item)
+    def _set_mode(self, mode: str, text: str | None = None) -> None:
+        if text is None:  # JSON modes start from an empty object, text modes from nothing
+            text = "{}" if mode in (JSON, CONTINUE) else ""
+        self.ticket.mode = mode
+        self._answer_box().show_mode(mode, self.ticket.allowed, text)
 
-    def _open_item(self) -> Any:
-        return self.query_one(InboxTable).items.get(self.open_key or "")
-
-    def action_send(self) -> None:
-        item = self._open_item()
-        if item is None or self.sending:
+    @on(AnswerBox.Decided)
+    def _decision_key(self, event: AnswerBox.Decided) -> None:
+        event.stop()
+        ticket = self.ticket
+        if ticket is None or self.sending:
             return
-        text = self.query_one(AnswerEditor).text
-        if self.mode == REASON:
-            self._set_status(
+        box = self._answer_box()
+        text = box.query_one(AnswerEditor).text
+        editing = ticket.mode in (EDIT, JSON) and ticket.mode != ticket.base_mode
+        if event.what == "leave":
+            if editing:
+                self._set_mode(ticket.base_mode)
+                box.set_status(plain("Edit cancelled; nothing was sent.", "yellow"))
+            else:
+                self.query_one(InboxTable).focus()
+        elif event.what == "edit":
+            self._set_mode(EDIT, dumps(current_args(ticket.item), indent=2))
+            box.set_status("")
+        elif event.what == "json":
+            self._set_mode(JSON)
+            box.set_status("")
+        elif event.what == "reject":
+            if editing:
+                box.set_status(_finish_edit_first())
+            else:
+                self._decide(Decision(REJECT, text=text.strip() or None))
+        elif event.what == "approve" and ticket.mode == JSON:
+            box.set_status(_finish_edit_first())
+        elif event.what == "approve" and ticket.mode != EDIT:
+            self._decide(Decision(APPROVE))
+        else:  # send, or approve while editing: approving an edit is the edit decision
+            self._send_text(ticket, text)
+
+    def _send_text(self, ticket: OpenTicket, text: str) -> None:
+        box = self._answer_box()
+        if ticket.mode == REASON and RESPOND in ticket.allowed and text.strip():
+            self._decide(Decision(RESPOND, text=text))
+            return
+        if ticket.mode == REASON:
+            box.set_status(
                 plain(
-                    "Decide with ctrl+y (approve) or ctrl+r (reject); ctrl+e "
-                    "edits the arguments, ctrl+t writes raw JSON.",
+                    "Decide with ctrl+o (approve) or ctrl+r (reject); ctrl+e edits the "
+                    "arguments, ctrl+t writes raw JSON.",
                     "yellow",
                 )
             )
             return
-        if self.mode == RESPOND:
+        if ticket.mode == RESPOND:
             if not text.strip() and not self._confirm_empty:
                 self._confirm_empty = True
-                self._set_status(
-                    plain(
-                        "The answer is empty. Press ctrl+s again to send it anyway.", "bold yellow"
-                    )
+                box.set_status(
+                    plain("The answer is empty. Press ctrl+s again to send it anyway.", "yellow")
                 )
                 return
-            self._send(item, Decision(RESPOND, text=text))
+            self._decide(Decision(RESPOND, text=text))
             return
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
-            self._set_status(
+            box.set_status(
                 plain(
                     f"Not sent: invalid JSON: {error.msg} at line {error.lineno}"
-                    f" column {error.colno}",
+                    f" column {error.colno}. Fix it, or Esc to cancel the edit.",
                     "bold red",
                 )
             )
             return
-        if self.mode == EDIT:
-            self._send(item, Decision(EDIT, args=value))
-        elif self.mode == CONTINUE:  # a breakpoint: the editor holds an optional state update
-            self._send(item, Decision(CONTINUE, value=value or None))
+        if ticket.mode == EDIT:
+            self._decide(Decision(EDIT, args=value))
+        elif ticket.mode == CONTINUE:  # a breakpoint: the JSON is an optional state update
+            self._decide(Decision(CONTINUE, value=value or None))
         else:
-            self._send(item, Decision(JSON, value=value))
+            self._decide(Decision(JSON, value=value))
 
-    def action_approve(self) -> None:
-        item = self._open_item()
-        if item is not None and APPROVE in allowed_decisions(item):
-            self._send(item, Decision(APPROVE))
-
-    def action_reject(self) -> None:
-        item = self._open_item()
-        if item is not None and REJECT in allowed_decisions(item):
-            reason = self.query_one(AnswerEditor).text.strip() or None
-            self._send(item, Decision(REJECT, text=reason))
-
-    def action_edit_args(self) -> None:
-        item = self._open_item()
-        if item is not None and EDIT in allowed_decisions(item):
-            self._set_mode(EDIT, item)
-
-    def action_json_mode(self) -> None:
-        item = self._open_item()
-        if item is not None:
-            decisions = allowed_decisions(item)
-            back = RESPOND if RESPOND in decisions else REASON
-            self._set_mode(JSON if self.mode != JSON else back, item)
-
-    def action_back_to_inbox(self) -> None:
-        self.query_one(InboxTable).focus()
-
-    def _send(self, item: Any, decision: Decision) -> None:
+    def _decide(self, decision: Decision) -> None:
+        """Validate, then confirm what cannot be undone, then send."""
         from hitl_tui.errors import HitlError
+        from hitl_tui.hitl.resume import resume_value_for
 
-        try:  # validate before anything is sent
-            from hitl_tui.hitl.resume import resume_value_for
-
-            resume_value_for(item, decision, self.hub)
+        ticket = self.ticket
+        try:
+            resume_value_for(ticket.item, decision, self.hub)
         except HitlError as error:
-            self._set_status(plain(f"Not sent: {error}", "bold red"))
+            self._answer_box().set_status(plain(f"Not sent: {error}", "bold red"))
             return
+        destructive = decision.action in kind_named(ticket.item.kind).destructive
+        if not destructive or self.app.settings.confirm == "never":
+            self._send(decision)
+            return
+        key = ticket.key
+
+        def confirmed(yes: bool | None) -> None:
+            if self.ticket is None or self.ticket.key != key:
+                self.notify("Not sent: the ticket closed meanwhile.", severity="warning")
+            elif yes:
+                self._send(decision)
+            else:
+                self._answer_box().set_status(plain("Cancelled; nothing was sent.", "yellow"))
+                self._answer_box().query_one(AnswerEditor).focus()
+
+        self.app.push_screen(
+            ConfirmDecision(ticket.item, decision, current_args(ticket.item)), confirmed
+        )
+
+    def _send(self, decision: Decision) -> None:
+        ticket = self.ticket
         self.sending = True
         self._confirm_empty = False
-        self.query_one("#resume-busy").display = True
-        self._set_status(plain(f"Resuming {item.thread_id}: running the graph…", "bold"))
-        self._resume(self.open_key, item.thread_id, item.interrupt_id, decision, self.claim)
+        box = self._answer_box()
+        box.set_busy(True)
+        box.set_status(plain(f"Resuming {ticket.item.thread_id}: running the graph…", "bold"))
+        item = ticket.item
+        self._resume(ticket.key, item.thread_id, item.interrupt_id, decision, ticket.claim)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="resume")
     def _resume(
@@ -516,35 +629,37 @@ class OperatorPane(Vertical):
         except Exception as error:
             self.post_message(ResumeFailed(key, _describe(error)))
             return
-        self.post_message(ResumeFinished(key, result))
+        self.post_message(ResumeFinished(key, result, decision.action))
 
     @on(ResumeFinished)
     def _resumed(self, event: ResumeFinished) -> None:
         self.sending = False
-        self.claim = None
-        self.query_one("#resume-busy").display = False
-        self.query_one(AnswerEditor).text = ""
+        self._answer_box().set_busy(False)
+        if self.ticket is not None and self.ticket.key == event.key:
+            self.ticket.claim = None  # spent by the answer: nothing to give back
         result = event.result
+        done = f"{DONE_WORDS.get(event.action, 'Answered')} {result.thread_id}."
         if result.still_pending:
-            message = f"Sent. {result.thread_id} waits again ({len(result.still_pending)} pending)."
+            after = f"It waits again ({len(result.still_pending)} pending)."
         else:
-            message = f"Sent. The agent answered: {result.answer or '(no text)'}"
-        self._set_status(plain(message, "green"))
-        self.notify(f"Answered {result.thread_id}", markup=False)
-        self.open_key = None
-        self.query_one(InboxTable).focus()
+            after = f"The agent answered: {result.answer or '(no text)'}"
+        self._close_ticket(
+            Group(plain(done, "bold green"), plain(after), plain("Select the next ticket.", "dim"))
+        )
+        self.notify(done, markup=False)
         self.request_refresh()
 
     @on(ResumeFailed)
     def _resume_failed(self, event: ResumeFailed) -> None:
         self.sending = False
-        self.query_one("#resume-busy").display = False
-        self._set_status(
-            plain(f"Not sent: {event.error}. Your answer is kept; ctrl+s retries.", "bold red")
+        box = self._answer_box()
+        box.set_busy(False)
+        box.set_status(
+            plain(f"Not sent: {event.error}. Your text is kept; decide again to retry.", "bold red")
         )
         self.request_refresh()
 
-    # -- filter, history, status -----------------------------------------------------
+    # -- filter, history, layout, ticking ----------------------------------------------
     def show_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
@@ -553,40 +668,61 @@ class OperatorPane(Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.query_one(InboxTable).set_filter(event.value)
+        self._show_count()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self.query_one(InboxTable).focus()
 
     def on_key(self, event: Any) -> None:
+        """Esc in the filter box, or in the inbox while a filter is on, clears it."""
         box = self.query_one("#filter", Input)
-        if event.key == "escape" and box.has_focus:
+        table = self.query_one(InboxTable)
+        if event.key == "escape" and (box.has_focus or (table.has_focus and box.value)):
             box.value = ""
             box.display = False
-            self.query_one(InboxTable).focus()
+            table.set_filter("")
+            self._show_count()
+            table.focus()
             event.stop()
 
-    def show_history(self) -> None:
-        key = self.query_one(InboxTable).selected_key
+    def show_history(self, key: str | None = None) -> None:
+        key = key or self.query_one(InboxTable).selected_key
         if key is not None:
-            self._load_detail(key)
-            self.query_one("#detail").scroll_end(animate=False)
+            self.post_message(ShowDecided(key.split("\x1f")[0]))
 
-    def _set_status(self, text: Text) -> None:
-        self.query_one("#answer-status", Static).update(text)
+    def action_toggle_maximize(self) -> None:
+        """The open ticket's detail and answer take the whole pane (and the chat hides)."""
+        self.toggle_class("maximized")
+        self.app.set_class(self.has_class("maximized"), "operator-maximized")
 
     def _tick(self) -> None:
         self.query_one(InboxTable).tick(self.app.clock())
+        if self.shown_key is not None:
+            self._show_head()
 
 
-def _current_args(item: Any) -> Any:
-    """What an edit starts from: the kind's editable part, else the last tool call's args."""
-    editable = kind_named(item.kind).editable(item.value)
-    if editable is not None:
-        return editable
-    if item.tool_calls:
-        return item.tool_calls[-1].get("args") or {}
-    return {}
+def _summary(item: Any) -> str:
+    try:
+        return kind_named(item.kind).summary(item.value)
+    except Exception:
+        return "(cannot summarise this payload)"
+
+
+def _finish_edit_first() -> Text:
+    return plain(
+        "Finish the edit first: ctrl+s sends it (after a confirmation), Esc cancels it.",
+        "bold yellow",
+    )
+
+
+def decision_line(entry: dict) -> str:
+    """One audited decision in words: when, who, what, how it ended."""
+    from hitl_tui.console.decided import decision_words
+
+    when = str(entry.get("started_at"))[:19].replace("T", " ")
+    line = f"{when}  {entry.get('operator')}  {decision_words(entry)}  → {entry.get('outcome')}"
+    return line + (f": {entry['error']}" if entry.get("error") else "")
 
 
 def _describe(error: Exception) -> str:
@@ -594,4 +730,4 @@ def _describe(error: Exception) -> str:
 
     if isinstance(error, HitlError):
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    return "the graph failed: " + (str(error) or type(error).__name__)

@@ -16,10 +16,12 @@ def plain(text: object, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
-def json_view(value: Any) -> Syntax:
-    """Pretty, highlighted JSON. dumps escapes control characters, so the text is safe."""
+def json_view(value: Any, width: int | None = None) -> Syntax:
+    """Highlighted JSON, on one line when it fits in `width`, else indented. dumps
+    escapes control characters, so the text is safe."""
+    text = dumps(value)
     return Syntax(
-        dumps(value, indent=2),
+        text if width is not None and len(text) <= width else dumps(value, indent=2),
         "json",
         theme="ansi_dark",
         word_wrap=True,

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
 from hitl_tui.console.render import plain
+from hitl_tui.hitl.decision_text import tool_title
 from hitl_tui.hitl.safe_text import visible
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
@@ -23,6 +24,7 @@ class Transcript(VerticalScroll):
     Transcript .assistant { padding: 0 1; border-left: tall $success; }
     Transcript .tool { color: $text-muted; padding: 0 1; border-left: tall $accent; }
     Transcript .system { color: $warning; padding: 0 1; }
+    Transcript .decision { color: $warning; padding: 0 1; border-left: tall $warning; }
     Transcript Markdown { margin: 0; padding: 0; }
     """
 
@@ -33,9 +35,18 @@ class Transcript(VerticalScroll):
     def on_mount(self) -> None:
         self.anchor()
 
-    def show_messages(self, messages: list[Any]) -> None:
-        rows = [self._row(m) for m in messages]
-        rows = [r for r in rows if r is not None]
+    def show_messages(self, messages: list[Any], notes: list[tuple[int, str]] = ()) -> None:
+        """`notes` are operator decisions, each after the first `n` messages."""
+        rows: list[tuple[str, str]] = []
+        answers = set()
+        for index, message in enumerate([*messages, None]):
+            for position, sentence in notes:
+                if position == index:
+                    rows.append(("decision", sentence))
+                    answers.add(sentence.partition(": ")[2])
+            row = self._row(message) if message is not None else None
+            if row is not None and not (row[0].startswith("tool") and row[1] in answers):
+                rows.append(row)  # an operator's answer already shown is not repeated
         self.query(".unsent").remove()
         if rows[: len(self._shown)] != self._shown:
             self.remove_children()
@@ -56,17 +67,23 @@ class Transcript(VerticalScroll):
     def _row(message: Any) -> tuple[str, str] | None:
         data = message_as_json(message)
         text = message_text(message)
-        if data["role"] == "assistant" and data["tool_calls"]:
-            names = ", ".join(str(c["name"]) for c in data["tool_calls"])
-            text = f"{text}\n\n(asked for: {names})" if text else f"(asked for: {names})"
-        if data["role"] == "system" or not text:
+        role = data["role"]
+        if role == "assistant" and data["tool_calls"]:
+            titles = ", ".join(tool_title(c["name"]) for c in data["tool_calls"])
+            text = f"{text}\n\n*(using: {titles})*" if text else f"*(using: {titles})*"
+        if role == "tool":
+            role = f"tool:{tool_title(getattr(message, 'name', None) or 'a tool')}"
+        if role == "system" or not text:
             return None
-        return data["role"], text
+        return role, text
 
     @staticmethod
     def _widget(role: str, text: str, pending: bool = False) -> Static | Markdown:
-        classes = f"line {role}" + (" unsent" if pending else "")
-        if role == "assistant":
+        kind, _, title = role.partition(":")
+        classes = f"line {kind}" + (" unsent" if pending else "")
+        if kind == "assistant":
             return Markdown(visible(text), classes=classes)
-        label = {"user": "you", "tool": "operator"}.get(role, role)
+        label = {"user": "you", "tool": f"result of {title}", "decision": "decision"}.get(
+            kind, kind
+        )
         return Static(Text.assemble((f"{label}: ", "bold"), plain(text)), classes=classes)

@@ -51,6 +51,8 @@ class InterruptKind:
     editable: Callable[[Any], Any] = field(default=lambda value: None)
     # The tool whose arguments an edit replaces, so the edit is checked against its schema.
     edited_tool: Callable[[Any], str | None] = field(default=lambda value: None)
+    # Decisions that let the graph act and cannot be taken back: a console confirms them.
+    destructive: frozenset[str] = frozenset({APPROVE, EDIT, JSON, CONTINUE})
 
 
 def _is_dict_with(*keys: str) -> Callable[[Any], bool]:
@@ -85,7 +87,8 @@ QUERY = InterruptKind(
     summary=lambda v: one_line(v["query"]),
     decisions=lambda v: (RESPOND, JSON),
     resume_value=_query_resume,
-    description="a question for a human; the answer goes back as {'data': text}",
+    description="a question for a human; your text goes back to the agent as the answer",
+    destructive=frozenset(),
 )
 
 
@@ -130,6 +133,7 @@ PROMPT = InterruptKind(
     decisions=lambda v: (RESPOND, JSON),
     resume_value=_prompt_resume,
     description="a question as plain text; the answer goes back as the plain text",
+    destructive=frozenset(),
 )
 
 

@@ -69,6 +69,8 @@ APPROVAL = InterruptKind(
     "the arguments",
     editable=lambda v: v.get("args") if isinstance(v.get("args"), dict) else None,
     edited_tool=lambda v: v.get("tool") if isinstance(v.get("tool"), str) else None,
+    # A text answer is read by the graph, which may act on it: confirmed like an approval.
+    destructive=frozenset({APPROVE, EDIT, JSON, RESPOND}),
 )
 
 
