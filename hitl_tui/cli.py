@@ -167,10 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a last resort: one line, never a traceback
         from pymongo.errors import ConnectionFailure
 
+        from hitl_tui.db.client import human_error
+
         if isinstance(error, ConnectionFailure):
-            output.error(f"database unreachable: {type(error).__name__}")
+            output.error(human_error(error))
             return DatabaseUnavailable.exit_code
-        output.error(f"unexpected error: {type(error).__name__}: {error}")
+        output.error(f"unexpected error: {human_error(error)}")
         return 1
 
 

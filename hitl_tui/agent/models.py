@@ -20,7 +20,10 @@ class ModelChoice:
 def describe_model(settings: Settings) -> str:
     """What the user is told about the model, without loading it (start-up stays fast)."""
     if settings.uses_openai:
-        where = f" at {settings.openai_base_url}" if settings.openai_base_url else ""
+        from hitl_tui.db.uri import redact_url
+
+        base_url = settings.openai_base_url
+        where = f" at {redact_url(base_url)}" if base_url else ""
         return f"OpenAI {settings.openai_model}{where}"
     return "offline support model (set OPENAI_API_KEY for OpenAI)"
 

@@ -108,7 +108,9 @@ class HitlApp(App):
             self.post_message(HubFailed(str(error), self._backoff))
             return
         except Exception as error:  # pymongo can raise others while a server starts
-            self.post_message(HubFailed(str(error) or "the server did not answer", self._backoff))
+            from hitl_tui.db.client import human_error
+
+            self.post_message(HubFailed(human_error(error), self._backoff))
             return
         self.post_message(HubReady(hub))
 
@@ -195,8 +197,10 @@ class HitlApp(App):
         """One place for unexpected worker errors: shown, never fatal."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
+            from hitl_tui.db.client import human_error
+
             self.notify(
-                f"Something failed in the background: {error or 'no details'}. "
+                f"Something failed in the background: {human_error(error)}. "
                 "The console keeps running; try again.",
                 title="Error",
                 severity="error",

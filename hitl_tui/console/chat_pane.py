@@ -22,6 +22,7 @@ from hitl_tui.console.messages import (
 from hitl_tui.console.render import plain
 from hitl_tui.console.transcript import Transcript
 from hitl_tui.hitl.humanize import age
+from hitl_tui.hitl.safe_text import visible
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 
@@ -143,7 +144,9 @@ class ChatPane(Vertical):
         if not box.text.strip():
             box.text = event.text
         self.notify(
-            f"Not sent: {event.error}. Your message is back in the input; press Enter to retry.",
+            visible(
+                f"Not sent: {event.error}. Your message is back in the input; press Enter to retry."
+            ),
             severity="error",
             markup=False,
         )
@@ -275,8 +278,9 @@ class ChatPane(Vertical):
 
 
 def _describe(error: Exception) -> str:
+    from hitl_tui.db.client import human_error
     from hitl_tui.errors import HitlError
 
     if isinstance(error, HitlError):
         return str(error)
-    return "the agent failed: " + (str(error) or "no details")
+    return "the agent failed: " + human_error(error)

@@ -38,6 +38,7 @@ from hitl_tui.console.ticket import OpenTicket, current_args
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
+from hitl_tui.hitl.safe_text import one_line, visible
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 BIG_INBOX = 500
@@ -159,7 +160,7 @@ class OperatorPane(Vertical):
         self._fit_inbox()
         if fresh:
             threads = sorted({k.split("\x1f")[0] for k in fresh})
-            self.notify(f"New ticket: {', '.join(threads)[:80]}", title="Inbox", markup=False)
+            self.notify(one_line(f"New ticket: {', '.join(threads)}"), title="Inbox", markup=False)
             if self.hub.settings.bell:
                 self.app.bell()
         if self.ticket is not None:
@@ -646,7 +647,7 @@ class OperatorPane(Vertical):
         self._close_ticket(
             Group(plain(done, "bold green"), plain(after), plain("Select the next ticket.", "dim"))
         )
-        self.notify(done, markup=False)
+        self.notify(visible(done), markup=False)
         self.request_refresh()
 
     @on(ResumeFailed)
@@ -726,8 +727,9 @@ def decision_line(entry: dict) -> str:
 
 
 def _describe(error: Exception) -> str:
+    from hitl_tui.db.client import human_error
     from hitl_tui.errors import HitlError
 
     if isinstance(error, HitlError):
         return str(error)
-    return "the graph failed: " + (str(error) or type(error).__name__)
+    return "the graph failed: " + human_error(error)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pymongo import MongoClient
-from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+from pymongo.errors import (
+    AutoReconnect,
+    ConfigurationError,
+    ConnectionFailure,
+    InvalidURI,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 
-from hitl_tui.db.embedded import EmbeddedServer
-from hitl_tui.db.uri import redact_uri
-from hitl_tui.errors import DatabaseUnavailable, UsageError
+from hitl_tui.db.embedded import EmbeddedServer, public_uri_of
+from hitl_tui.db.uri import redact_uri, uri_hosts
+from hitl_tui.errors import DatabaseUnavailable, HitlError, UsageError
+from hitl_tui.hitl.safe_text import one_line
 from hitl_tui.settings import Settings
+
+_FIRST_ADDRESS = re.compile(r"^\[?([\w.\-:]+?)\]?:(\d+): ")
+_TIMEOUT = re.compile(r"Timeout: ([\d.]+)s")
 
 
 @dataclass
@@ -22,7 +35,7 @@ class Connection:
     @property
     def shown_uri(self) -> str:
         """The URI as it may be printed (password hidden, options dropped for the embedded one)."""
-        return redact_uri(self.uri.split("/?")[0] if self.embedded else self.uri)
+        return public_uri_of(self.uri) if self.embedded else redact_uri(self.uri)
 
     def close(self) -> None:
         self.client.close()
@@ -48,19 +61,55 @@ def connect(settings: Settings, *, ping: bool = True) -> Connection:
             tz_aware=True,
         )
     except (ConfigurationError, InvalidURI) as error:
-        raise UsageError(f"bad MongoDB URI {redact_uri(uri)}: {error}") from None
+        reason = one_line(_scrub(str(error), uri), 160)
+        raise UsageError(f"bad MongoDB URI {redact_uri(uri)}: {reason}") from None
     except PyMongoError as error:
-        raise DatabaseUnavailable(unreachable_message(uri, error)) from None
+        raise DatabaseUnavailable(human_error(error, uri)) from None
     connection = Connection(client, uri, embedded)
     if ping:
         try:
             client.admin.command("ping")
         except PyMongoError as error:
             client.close()
-            raise DatabaseUnavailable(unreachable_message(uri, error)) from None
+            if isinstance(error, OperationFailure):
+                raise DatabaseUnavailable(human_error(error, uri)) from None
+            raise DatabaseUnavailable(
+                f"{human_error(error, uri)}; is the server running?"
+            ) from None
     return connection
 
 
-def unreachable_message(uri: str, error: Exception | None = None) -> str:
-    reason = type(error).__name__ if error is not None else "no answer"
-    return f"database unreachable at {redact_uri(uri)} ({reason}); is the server running?"
+def human_error(error: BaseException, uri: str | None = None) -> str:
+    """One line a person can act on: never a driver's topology dump, never a secret.
+
+    e.g. "database unreachable at 127.0.0.1:27017 after 3 s"."""
+    if isinstance(error, HitlError):
+        return str(error)
+    if isinstance(error, ConnectionFailure | ServerSelectionTimeoutError | AutoReconnect):
+        message = str(error)
+        address = _FIRST_ADDRESS.match(message)
+        where = f"{address.group(1)}:{address.group(2)}" if address else None
+        if where is None:
+            where = uri_hosts(uri) if uri else "the database"
+        timeout = _TIMEOUT.search(message)
+        after = f" after {float(timeout.group(1)):g} s" if timeout else ""
+        return one_line(f"database unreachable at {where}{after}", 200)
+    if isinstance(error, OperationFailure):
+        details = error.details or {}
+        if error.code == 18 or "auth" in str(details.get("codeName", "")).lower():
+            return "the database refused the credentials (authentication failed)"
+        reason = details.get("errmsg") or details.get("codeName") or f"code {error.code}"
+        return one_line(f"the database refused the operation: {reason}", 200)
+    if isinstance(error, PyMongoError):
+        first = str(error).split(", Topology Description")[0]
+        return one_line(f"database error: {_scrub(first, uri)}", 200)
+    return one_line(f"{type(error).__name__}: {_scrub(str(error), uri)}", 200)
+
+
+def _scrub(message: str, uri: str | None) -> str:
+    """`message` without the credentials of `uri`, should a driver ever quote them."""
+    if uri and "@" in uri:
+        credentials = uri.split("://", 1)[-1].rpartition("@")[0]
+        for secret in {credentials, credentials.partition(":")[2]} - {""}:
+            message = message.replace(secret, "***")
+    return message

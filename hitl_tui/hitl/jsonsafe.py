@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+from hitl_tui.hitl.safe_text import json_escaped
 
 
 def to_jsonable(value: Any, depth: int = 0) -> Any:
@@ -48,6 +47,5 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    """JSON text that is safe to print: C1 controls are escaped too, not only C0."""
-    text = json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """JSON text that is safe to print: C1, bidi and zero-width are escaped too, not only C0."""
+    return json_escaped(json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent))
