@@ -23,11 +23,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI", repr=False)
     db_name: str = Field(default="checkpointing_db", validation_alias="HITL_DB_NAME")
-    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_api_key: str | None = Field(
+        default=None, validation_alias="OPENAI_API_KEY", repr=False
+    )
     openai_model: str = Field(default="gpt-4o-mini", validation_alias="OPENAI_MODEL")
-    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_base_url: str | None = Field(
+        default=None, validation_alias="OPENAI_BASE_URL", repr=False
+    )
     operator: str = Field(default_factory=_login_name, validation_alias="HITL_OPERATOR")
     poll_seconds: float = Field(default=1.0, gt=0, validation_alias="HITL_POLL_SECONDS")
     data_dir: Path = Field(

@@ -167,9 +167,9 @@ class ChatPane(Vertical):
         if event.value is not Select.NULL and event.value != self.thread_id:
             self._switch_to(str(event.value), reload=True)
 
-    def _options(self) -> list[tuple[str, str]]:
+    def _options(self) -> list[tuple[Any, str]]:
         """Tickets listed by their question, newest last; the id is kept at the end."""
-        return [(f"{self.titles.get(t, t)[:40]} · {t[-6:]}", t) for t in self.tickets]
+        return [(plain(f"{self.titles.get(t, t)[:40]} · {t[-6:]}"), t) for t in self.tickets]
 
     def _name_ticket(self, thread_id: str, question: str) -> None:
         from hitl_tui.hitl.safe_text import one_line

@@ -60,7 +60,7 @@ def connect(settings: Settings, *, ping: bool = True) -> Connection:
             appname="hitl-tui",
             tz_aware=True,
         )
-    except (ConfigurationError, InvalidURI) as error:
+    except (ConfigurationError, InvalidURI, ValueError, TypeError) as error:
         reason = one_line(_scrub(str(error), uri), 160)
         raise UsageError(f"bad MongoDB URI {redact_uri(uri)}: {reason}") from None
     except PyMongoError as error:

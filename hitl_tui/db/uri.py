@@ -8,6 +8,7 @@ pymongo's own parser, and anything that does not parse is shown as `<redacted UR
 from __future__ import annotations
 
 import re
+import warnings
 from urllib.parse import unquote_plus, urlsplit
 
 from hitl_tui.hitl.safe_text import visible
@@ -74,14 +75,16 @@ def _split(uri: str) -> tuple[str, str | None, str, dict]:
     user = None
     if at:
         name, colon, _password = userinfo.partition(":")
-        if _NOT_IN_A_USER_NAME.search(name):
-            raise ValueError("the last @ is not the end of the credentials")
+        if _NOT_IN_A_USER_NAME.search(name) or "?" in userinfo or "#" in userinfo:
+            raise ValueError("the last @ may be inside the options, not after credentials")
         user = f"{name}:***" if colon else name
     from pymongo.uri_parser import parse_uri
 
     # Always the plain scheme: a mongodb+srv URI would otherwise make the parser ask DNS.
     default_port = None if scheme == "mongodb+srv://" else 27017
-    parsed = parse_uri("mongodb://" + rest, default_port, validate=False, warn=True)
+    with warnings.catch_warnings():  # an unknown option is the driver's to report, not ours
+        warnings.simplefilter("ignore")
+        parsed = parse_uri("mongodb://" + rest, default_port, validate=False, warn=True)
     return scheme, user, rest, parsed
 
 

@@ -1,0 +1,82 @@
+"""End to end in a real terminal (tmux): a hostile ticket can neither retitle the window
+nor fill the clipboard, and shows up as visible text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+from hitl_tui.hitl.runtime import Hub
+from tests.test_hostile_surfaces import plant, raw_leaks
+
+TITLE_AND_CLIPBOARD = "\x1b]2;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x1b\\\u202e"
+
+
+def _tmux(socket: str, *args: str) -> str:
+    return subprocess.run(
+        ["tmux", "-L", socket, *args], capture_output=True, text=True, timeout=10
+    ).stdout
+
+
+def _wait_for(socket: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux(socket, "capture-pane", "-p", "-t", "e2e")
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
+
+
+def test_hostile_ticket_cannot_touch_the_terminal(settings, cli_env, tmp_path):
+    assert shutil.which("tmux"), "tmux is needed for this test (apt-get install tmux)"
+    socket = f"i10-e2e-{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "tmux.conf"
+    config.write_text("set -g set-clipboard on\nset -g allow-rename on\n")
+    env = {**cli_env, "HITL_OPERATOR": "olivia", "TERM": "xterm-256color"}
+    command = " ".join(
+        [f"{k}='{v}'" for k, v in env.items() if k.isidentifier() and "'" not in v]
+        + [sys.executable, "-m", "hitl_tui", "admin", "--graph", "tests.graphs_hostile:hostile"]
+    )
+    hub = Hub(settings, graph_spec="tests.graphs_hostile:hostile")
+    try:
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                socket,
+                "-f",
+                str(config),
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "160",
+                "-y",
+                "45",
+                f"env -i {command}",
+            ],
+            check=True,
+            timeout=10,
+        )
+        title_before = _tmux(socket, "display", "-p", "-t", "e2e", "#{pane_title}")
+        _wait_for(socket, "pending")
+        plant(hub, f"t-{uuid.uuid4().hex[:6]}{TITLE_AND_CLIPBOARD}", TITLE_AND_CLIPBOARD)
+        screen = _wait_for(socket, "New ticket")
+        assert "\\x1b]52;c;" in screen and "\\u202e" in screen  # shown, not obeyed
+        _tmux(socket, "send-keys", "-t", "e2e", "Enter")  # open it: detail and JSON views
+        _wait_for(socket, "Interrupt payload")
+        title = _tmux(socket, "display", "-p", "-t", "e2e", "#{pane_title}")
+        assert "pwned" not in title and title == title_before
+        assert _tmux(socket, "list-buffers") == ""  # nothing reached the clipboard
+        history = _tmux(socket, "capture-pane", "-p", "-S", "-", "-t", "e2e")
+        assert not raw_leaks(history)  # no bidi or zero-width character sits in a cell
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
+        hub.connection.client.drop_database(settings.db_name)
+        hub.close()
