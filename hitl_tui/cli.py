@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--mode", choices=["both", "user", "admin"], default="both")
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a non-loopback --host (put a TLS reverse proxy in front)",
+    )
+    serve.add_argument(
+        "--max-sessions", type=int, default=4, metavar="N", help="browser sessions at once"
+    )
 
     ask = command("ask", "send a user message; print the answer, or say the ticket waits")
     ask.add_argument("text", metavar="TEXT")
@@ -215,7 +223,15 @@ def run(args: argparse.Namespace) -> int:
     if command == "serve":
         from hitl_tui.console.serve import serve
 
-        return serve(args.host, args.port, args.mode, graph)
+        return serve(
+            settings,
+            args.host,
+            args.port,
+            args.mode,
+            graph,
+            public=args.public,
+            max_sessions=args.max_sessions,
+        )
     if command == "db":
         from hitl_tui.commands import db_command
 
