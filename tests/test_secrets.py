@@ -209,3 +209,32 @@ def test_data_dir_of_an_earlier_version_is_migrated(tmp_path):
         server.stop()
         if old.poll() is None:
             old.kill()
+
+
+def test_whoever_slips_in_while_the_user_is_created_is_dropped(tmp_path, monkeypatch):
+    """First start runs briefly without auth: a user or data planted then does not stay."""
+    server = EmbeddedServer(tmp_path / "raced")
+    spawn = server._spawn
+
+    def spawn_and_let_a_stranger_in(port, *, auth):
+        process = spawn(port, auth=auth)
+        if not auth:
+            server._wait_started(process, port)
+            with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true") as stranger:
+                stranger.admin.command("createUser", "mallory", pwd="x", roles=["root"])
+                stranger.hitl.audit.insert_one({"forged": True})
+        return process
+
+    monkeypatch.setattr(server, "_spawn", spawn_and_let_a_stranger_in)
+    try:
+        uri = server.ensure_running()
+        with MongoClient(uri, serverSelectionTimeoutMS=3000) as client:
+            users = [u["user"] for u in client.admin.command({"usersInfo": 1})["users"]]
+            assert users == ["hitl"]
+            assert "hitl" not in client.list_database_names()
+        mallory = uri.replace(f"hitl:{server.password_file.read_text()}", "mallory:x")
+        with MongoClient(mallory, serverSelectionTimeoutMS=3000) as client:
+            with pytest.raises(OperationFailure):
+                client.hitl.audit.find_one()
+    finally:
+        server.stop()

@@ -97,9 +97,13 @@ class EmbeddedServer:
                             return client_uri(state["port"], password)
                     else:  # a server of an earlier version, without authentication
                         self._terminate(state["pid"])
-                if password is None:
-                    password = self._create_user()
-                return client_uri(self._start(auth=True), password)
+                if password is not None:
+                    return client_uri(self._start(auth=True), password)
+                fresh = not self.storage_path.exists()
+                password = self._create_user()
+                uri = client_uri(self._start(auth=True), password)
+                _undo_the_open_window(uri, fresh)
+                return uri
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop the server if it runs; True when one was stopped."""
@@ -268,6 +272,23 @@ class EmbeddedServer:
         temporary = self.state_file.with_suffix(".tmp")
         temporary.write_text(json.dumps(state))
         temporary.replace(self.state_file)
+
+
+def _undo_the_open_window(uri: str, fresh: bool) -> None:
+    """While the user was being created the server ran without auth for about a second:
+    drop any user someone else slipped in, and on a new directory any data too."""
+    from pymongo import MongoClient
+
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        listed = client.admin.command({"usersInfo": 1})["users"]
+        for user in listed:
+            if user["user"] != USER:
+                client[user["db"]].command("dropUser", user["user"])
+        if fresh:
+            for name in client.list_database_names():
+                if name not in ("admin", "local", "config"):
+                    client.drop_database(name)
+        client.admin.drop_collection("hitl_setup")
 
 
 @contextlib.contextmanager
