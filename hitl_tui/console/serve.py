@@ -28,6 +28,13 @@ from hitl_tui.hitl.safe_text import one_line
 from hitl_tui.settings import Settings
 
 OPERATOR_COOKIE = "hitl_operator"
+# Not cached, not leaked in a Referer, not framed by another site.
+_PRIVATE_PAGE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
 MAX_OPERATOR_LENGTH = 64
 
 
@@ -129,7 +136,6 @@ def _server_class() -> Any:
         def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
             environment = super()._build_environment(width, height)
             environment["HITL_OPERATOR"] = f"{self.operator} (web {self.address})"
-            environment["HITL_OPERATOR_ADDRESS"] = self.address
             return environment
 
     class Guarded(Server):
@@ -202,8 +208,7 @@ def _server_class() -> Any:
             response.set_cookie(
                 OPERATOR_COOKIE, operator, httponly=True, samesite="Strict", secure=secure
             )
-            response.headers["Referrer-Policy"] = "no-referrer"
-            response.headers["Cache-Control"] = "no-store"
+            response.headers.update(_PRIVATE_PAGE)
             return response
 
         async def refuse(self, request: web.Request) -> web.StreamResponse:
@@ -297,7 +302,7 @@ def _page(status: int, message: str, raw_html: bool = False) -> Any:
         status=status,
         text=body,
         content_type="text/html",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers=_PRIVATE_PAGE,
     )
 
 
