@@ -28,6 +28,7 @@ from typing import Any
 
 from benchmarks import agent_server
 from benchmarks.data import clone_threads, days_ago, template_threads
+from benchmarks.oncall import oncall_figures, oncall_rows
 from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import Inbox
@@ -418,6 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         starts = startup(uri, 3)
         print("measuring the Agent Server source…", flush=True)
         server_source = agent_server.figures(uri, workdir, probes)
+        print("measuring the on-call watcher (latency, then idle CPU)…", flush=True)
+        idle_seconds = 5.0 if args.quick else 20.0
+        with standalone_server(workdir) as plain_uri:
+            oncall = oncall_figures(uri, plain_uri, probes, idle_seconds)
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -536,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     figures.update(server_source)
     rows += agent_server.rows(server_source)
+    figures.update(oncall)
+    rows += oncall_rows(oncall, idle_seconds)
     width = max(len(r[0]) for r in rows)
     print()
     print(f"{'measure':<{width}}  {'measured':<22} {'':<24} {'target':<18} met")

@@ -18,6 +18,7 @@ examples:
   hitl-tui resume t-1a2b3c --data "Run certbot --nginx, then reload nginx."
   hitl-tui resume t-1a2b3c --approve
   hitl-tui resume t-1a2b3c --continue --update '{"step": 3}'
+  hitl-tui watch --json --webhook https://hooks.slack.com/services/...
   hitl-tui db status
 
 exit codes: 0 ok, 1 the graph failed or left the interrupt unanswered, 2 usage error,
@@ -151,6 +152,25 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("thread", metavar="THREAD", nargs="?")
     audit.add_argument("--json", action="store_true", help="print JSON")
 
+    watch = command(
+        "watch",
+        "headless notifier: one line per event (new, overdue, answered, ...) on stdout",
+        epilog="Watchers with the same --exec, --webhook and --events share the work.",
+    )
+    watch.add_argument("--exec", metavar="CMD", help="run CMD with each event's JSON on stdin")
+    watch.add_argument("--webhook", metavar="URL", help="POST each event (Slack/Mattermost)")
+    watch.add_argument(
+        "--webhook-secret",
+        metavar="S",
+        help="sign webhook bodies with HMAC-SHA256 (default: HITL_WEBHOOK_SECRET)",
+    )
+    watch.add_argument(
+        "--events",
+        metavar="LIST",
+        help="comma-separated: new,overdue,answered,interrupted_attempt,claim_lost (default: all)",
+    )
+    watch.add_argument("--json", action="store_true", help="print JSON lines")
+
     db = command("db", "manage the embedded database server")
     db.add_argument("action", choices=["start", "stop", "status"])
     db.add_argument("--json", action="store_true", help="print JSON")
@@ -203,7 +223,8 @@ def settings_from(args: argparse.Namespace) -> Any:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise UsageError(f"bad setting {where}: {first.get('msg')}") from None
+        reason = str(first.get("msg", "")).removeprefix("Value error, ")
+        raise UsageError(f"bad setting {where}: {reason}") from None
 
 
 def run(args: argparse.Namespace) -> int:

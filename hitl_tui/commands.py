@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from hitl_tui import output
@@ -48,6 +49,7 @@ def _print_message(message: Any) -> None:
 
 def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.conversation import ask
+    from hitl_tui.hitl.sla import stamp
 
     hub = _hub(settings, graph)
     try:
@@ -56,6 +58,7 @@ def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None)
         result = ask(hub, args.text, args.thread, on_message=None if args.json else _print_message)
     finally:
         hub.close()
+    stamp(result.pending, settings.sla_policy)
     if args.json:
         output.json_line(result.as_json())
     elif result.status == "waiting":
@@ -98,12 +101,13 @@ def _shown(value: Any) -> str:
 def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.inbox import Inbox
     from hitl_tui.hitl.kinds import kind_named
+    from hitl_tui.hitl.sla import by_urgency, stamp
 
     hub = _hub(settings, graph)
     try:
         _load_graph_for_listing(hub)
         inbox = Inbox(hub.store)
-        items = inbox.refresh()
+        items = by_urgency(stamp(inbox.refresh(), settings.sla_policy))
     finally:
         hub.close()
     if args.json:
@@ -118,6 +122,7 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
             "  ",
             (item.kind, "cyan"),
             f"  {age(item.age_seconds())}",
+            _deadline(item),
             (claimed, "yellow"),
         )
         output.line("  ", kind_named(item.kind).summary(item.value))
@@ -138,12 +143,14 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
 
 def show_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.conversation import thread, thread_json
+    from hitl_tui.hitl.sla import stamp
 
     hub = _hub(settings, graph)
     try:
         snapshot = thread(hub, args.thread)
     finally:
         hub.close()
+    stamp(snapshot.pending, settings.sla_policy)
     if args.json:
         output.json_line(thread_json(snapshot))
         return 0
@@ -328,6 +335,12 @@ def audit_command(settings: Settings, args: argparse.Namespace, graph: str | Non
     return 0
 
 
+def watch_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.oncall import watch
+
+    return watch(settings, args)
+
+
 def db_command(settings: Settings, action: str, as_json: bool) -> int:
     from hitl_tui.db.embedded import EmbeddedServer
     from hitl_tui.db.uri import redact_uri
@@ -355,3 +368,14 @@ def db_command(settings: Settings, action: str, as_json: bool) -> int:
     else:
         output.line(("not running ", "bold yellow"), f"data {status.data_dir}")
     return 0
+
+
+def _deadline(item: Any) -> tuple[str, str]:
+    from hitl_tui.hitl.sla import is_overdue
+
+    if item.due_at is None:
+        return ("", "")
+    now = datetime.now(UTC)
+    if is_overdue(item, now):
+        return (f"  OVERDUE by {age((now - item.due_at).total_seconds())}", "bold red")
+    return (f"  due in {age((item.due_at - now).total_seconds())}", "yellow")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from hitl_tui.hitl.sla import SlaPolicy
 
 
 def _login_name() -> str:
@@ -48,6 +51,11 @@ class Settings(BaseSettings):
     langgraph_api_key: str | None = Field(default=None, validation_alias="LANGGRAPH_API_KEY")
     confirm: Literal["always", "never"] = Field(default="always", validation_alias="HITL_CONFIRM")
     screenshot_dir: Path = Field(default=Path("."), validation_alias="HITL_SCREENSHOT_DIR")
+    sla: str | None = Field(default=None, validation_alias="HITL_SLA")
+    watch_lease_seconds: float = Field(
+        default=15.0, gt=0, validation_alias="HITL_WATCH_LEASE_SECONDS"
+    )
+    webhook_secret: SecretStr | None = Field(default=None, validation_alias="HITL_WEBHOOK_SECRET")
 
     @field_validator(
         "mongodb_uri",
@@ -65,6 +73,25 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("sla", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sla", mode="after")
+    @classmethod
+    def _readable_sla(cls, value: str | None) -> str | None:
+        from hitl_tui.hitl.sla import parse_sla
+
+        parse_sla(value)  # SlaError is a ValueError: reported as a bad setting, exit 2
+        return value
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        from hitl_tui.hitl.sla import parse_sla
+
+        return parse_sla(self.sla)
 
     @property
     def uses_embedded_db(self) -> bool:

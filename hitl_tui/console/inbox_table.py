@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from hitl_tui.console.render import plain
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
+from hitl_tui.hitl.sla import deadline_text
 
 COLUMNS = (
     ("age", "Age", 6),
@@ -171,7 +172,7 @@ class InboxTable(DataTable):
             key = rows[index].key.value
             item = self.items.get(key)
             if item is not None:
-                self.update_cell(key, "age", Text(age(item.age_seconds(now))))
+                self.update_cell(key, "age", _age_cell(item, now))
 
     def _passes(self, item: Any) -> bool:
         if not self.filter_text:
@@ -186,12 +187,20 @@ class InboxTable(DataTable):
     @staticmethod
     def _cells(item: Any, now: datetime) -> dict[str, Text]:
         return {
-            "age": Text(age(item.age_seconds(now))),
+            "age": _age_cell(item, now),
             "thread": plain(item.thread_id, "bold"),
             "kind": plain(item.kind, "cyan"),
             "summary": plain(_summary(item)),
             "claim": plain(_claim_text(item), "yellow"),
         }
+
+
+def _age_cell(item: Any, now: datetime) -> Text:
+    """The age, or under HITL_SLA the time left (`-4m10s`) and `!2m05s` once overdue."""
+    deadline = deadline_text(item, now)
+    if deadline is None:
+        return Text(age(item.age_seconds(now)))
+    return Text(deadline, style="bold red" if deadline.startswith("!") else "")
 
 
 def _claim_text(item: Any) -> str:

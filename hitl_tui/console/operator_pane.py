@@ -39,6 +39,7 @@ from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
 from hitl_tui.hitl.safe_text import one_line, visible
+from hitl_tui.hitl.sla import OverdueTracker, by_urgency, stamp
 from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 BIG_INBOX = 500
@@ -77,6 +78,8 @@ class OperatorPane(Vertical):
         self._refresh_seq = 0
         self._detail_timer: Timer | None = None
         self._detail_claimed_by: str | None = None
+        self._overdue = OverdueTracker()
+        self._pending: list[Any] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
@@ -126,6 +129,7 @@ class OperatorPane(Vertical):
     def _refresh(self) -> None:
         try:
             items = self.inbox.refresh(decode_limit=DECODE_BATCH)
+            items = by_urgency(stamp(items, self.hub.settings.sla_policy))
             self.post_message(ConnectionBack())
         except Exception as error:
             self.post_message(ConnectionLost(_describe(error)))
@@ -154,6 +158,7 @@ class OperatorPane(Vertical):
         table.show_items(items, self.app.clock())
         self.latest = {row_key(i): i for i in items}
         keys = set(self.latest)
+        self._pending = items
         fresh = keys - self.known if self.known is not None else set()
         self.known = keys
         self._show_count()
@@ -701,6 +706,18 @@ class OperatorPane(Vertical):
         self.query_one(InboxTable).tick(self.app.clock())
         if self.shown_key is not None:
             self._show_head()
+        self._announce_overdue(self._pending)
+
+    def _announce_overdue(self, items: list[Any]) -> None:
+        """One toast and one bell when tickets pass their deadline (HITL_SLA)."""
+        self._overdue.forget_all_but(items)
+        late = self._overdue.newly_overdue(items, self.app.clock())
+        if not late:
+            return
+        threads = ", ".join(sorted({item.thread_id for item in late}))
+        self.notify(f"Overdue: {threads}"[:90], title="Deadline", severity="warning", markup=False)
+        if self.hub is not None and self.hub.settings.bell:
+            self.app.bell()
 
 
 def _summary(item: Any) -> str:

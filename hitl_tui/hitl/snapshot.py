@@ -45,6 +45,7 @@ class PendingInterrupt:
     claim_state: str | None = None
     # The JSON schema the graph checks the answer against (`interrupt(response_schema=…)`).
     response_schema: Any = None
+    due_at: datetime | None = None  # set by hitl.sla.stamp where HITL_SLA gives a deadline
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
@@ -59,6 +60,8 @@ class PendingInterrupt:
             "created_at": self.created_at.isoformat(),
             "age_seconds": round(self.age_seconds(now), 3),
             "claimed_by": self.claimed_by,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "overdue": self.due_at is not None and (now or datetime.now(UTC)) >= self.due_at,
             "checkpoint_id": self.checkpoint_id,
             "node": self.node,
             "response_schema": to_jsonable(self.response_schema),
