@@ -23,7 +23,9 @@ examples:
 
 exit codes: 0 ok, 1 the graph failed or left the interrupt unanswered, 2 usage error,
 bad --graph or Agent Server key refused, 3 thread or assistant not found or nothing pending,
-4 claimed or already answered by another operator, 5 database or Agent Server unreachable.
+4 claimed, being resumed or already answered by another operator (or an interrupted attempt
+without --force), 5 database or Agent Server unreachable, 6 audit --verify found an altered,
+inserted or missing event.
 configuration: environment variables or a .env file (see .env.example).
 """
 
@@ -142,15 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--reason", metavar="TEXT", help="why (with --reject)")
     resume.add_argument("--interrupt", metavar="ID", help="which interrupt, when several wait")
     resume.add_argument("--operator", metavar="NAME", help="who answers (default: HITL_OPERATOR)")
+    resume.add_argument(
+        "--force", action="store_true", help="take over an interrupted attempt (audited)"
+    )
     resume.add_argument("--json", action="store_true", help="print JSON")
 
     release = command("release", "free a ticket claimed by an operator")
     release.add_argument("thread", metavar="THREAD")
     release.add_argument("--interrupt", metavar="ID", help="which interrupt, when several wait")
+    release.add_argument(
+        "--force", action="store_true", help="release an interrupted attempt (audited)"
+    )
 
-    audit = command("audit", "the decisions taken, oldest first")
+    audit = command("audit", "the claims and decisions taken, oldest first")
     audit.add_argument("thread", metavar="THREAD", nargs="?")
     audit.add_argument("--json", action="store_true", help="print JSON")
+    audit.add_argument(
+        "--verify", action="store_true", help="check the hash chain (exit 6 when broken)"
+    )
 
     watch = command(
         "watch",
@@ -193,8 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error("interrupted")
         return 130
     except Exception as error:  # a last resort: one line, never a traceback
-        from pymongo.errors import ConnectionFailure
+        from pymongo.errors import ConnectionFailure, DocumentTooLarge
 
+        if isinstance(error, DocumentTooLarge):
+            output.error("too large: MongoDB stores at most 16 MB per document")
+            return UsageError.exit_code
         from hitl_tui.db.client import human_error
 
         if isinstance(error, ConnectionFailure):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hitl_tui import output
-from hitl_tui.errors import ConflictError, NotFoundError, UsageError
+from hitl_tui.errors import AuditBroken, ConflictError, NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.settings import Settings
 
@@ -125,6 +125,7 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
             _deadline(item),
             (claimed, "yellow"),
         )
+        _print_interrupted(item)
         output.line("  ", kind_named(item.kind).summary(item.value))
         for call in item.tool_calls:
             output.line(
@@ -139,6 +140,17 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
         for problem in problems:
             output.line(("! ", "bold red"), (thread_id, "bold"), "  ", problem)
     return 0
+
+
+def _print_interrupted(item: Any) -> None:
+    from hitl_tui.hitl.claims import interrupted_sentence
+
+    if item.interrupted_attempt:
+        output.line(
+            ("  ⚠ interrupted attempt: ", "bold red"),
+            interrupted_sentence(item.interrupted_attempt),
+            ("  (resume --force takes it over)", "dim"),
+        )
 
 
 def show_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
@@ -171,6 +183,7 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
             ("  interrupt ", "dim"),
             (item.interrupt_id, "dim"),
         )
+        _print_interrupted(item)
     for problem in snapshot.problems:
         output.line(("! ", "bold red"), problem)
     return 0
@@ -227,8 +240,11 @@ def decision_from(args: argparse.Namespace) -> Any:
 
 
 def _json_argument(flag: str, text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise UsageError(f"{flag}: {constant} is not a JSON number; NaN and Infinity are refused")
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as error:
         raise UsageError(
             f"{flag} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
@@ -251,11 +267,12 @@ def _print_edit(hub: Any, args: argparse.Namespace, decision: Any) -> None:
 
 
 def resume_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.hitl.identity import validate_operator
     from hitl_tui.hitl.kinds import EDIT
     from hitl_tui.hitl.resume import resume
 
     decision = decision_from(args)
-    operator = args.operator or settings.operator
+    operator = validate_operator(args.operator or settings.operator)
     hub = _hub(settings, graph)
     try:
         if decision.action == EDIT and not args.json:
@@ -267,6 +284,7 @@ def resume_command(settings: Settings, args: argparse.Namespace, graph: str | No
             operator,
             args.interrupt,
             on_message=None if args.json else _print_message,
+            force=args.force,
         )
     except ConflictError as error:
         if "claimed by" not in str(error):
@@ -289,12 +307,16 @@ def resume_command(settings: Settings, args: argparse.Namespace, graph: str | No
 
 def release_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl import claims
+    from hitl_tui.hitl.identity import validate_operator
     from hitl_tui.hitl.resume import pending_target
 
+    operator = validate_operator(settings.operator)
     hub = _hub(settings, graph)
     try:
         target = pending_target(hub, args.thread, args.interrupt)
-        if not claims.release_any(hub.store, target.thread_id, target.interrupt_id):
+        if not claims.release_any(
+            hub.store, target.thread_id, target.interrupt_id, operator, force=args.force
+        ):
             raise NotFoundError(f"thread {args.thread} has no claim to release")
     finally:
         hub.close()
@@ -310,26 +332,41 @@ def audit_command(settings: Settings, args: argparse.Namespace, graph: str | Non
         validate_thread_id(args.thread)
     hub = _hub(settings, graph)
     try:
-        entries = audit.history(hub.store, args.thread)
+        if args.verify:
+            verdict = audit.verify(hub.store)
+        else:
+            entries = audit.history(hub.store, args.thread)
     finally:
         hub.close()
+    if args.verify:
+        if verdict.intact:
+            output.line(
+                ("audit chain intact: ", "bold green"), f"{verdict.events} events ({verdict.alg})"
+            )
+            return 0
+        raise AuditBroken(
+            f"audit chain broken: {verdict.problem} ({verdict.events} events verified before it)"
+        )
     if args.json:
         output.json_line(entries)
         return 0
     if not entries:
         output.line(("no decisions recorded", "dim"))
     for entry in entries:
-        style = {"resumed": "green", "failed": "bold red"}.get(entry["outcome"], "yellow")
+        style = {"resumed": "green", "failed": "bold red", "abandoned": "bold red"}.get(
+            entry["event"], "yellow"
+        )
+        decision = (entry.get("decision") or {}).get("action")
+        who = entry["operator"] + (f" [{entry['identity']}]" if entry.get("identity") else "")
         output.line(
-            (entry["started_at"][:19], "dim"),
+            (entry["at"][:19], "dim"),
             "  ",
-            (entry["thread_id"], "bold"),
+            (entry.get("thread_id") or "-", "bold"),
             "  ",
-            entry["operator"],
+            who,
             "  ",
-            entry["decision"].get("action", "?"),
-            "  ",
-            (entry["outcome"], style),
+            (entry["event"], style),
+            f"  {decision}" if decision else "",
             f"  {entry['error']}" if entry.get("error") else "",
         )
     return 0

@@ -29,3 +29,9 @@ class DatabaseUnavailable(HitlError):
     """The database cannot be reached within the connection timeout."""
 
     exit_code = 5
+
+
+class AuditBroken(HitlError):
+    """`audit --verify` found an altered, inserted or missing event."""
+
+    exit_code = 6

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(
         default=3.0, gt=0, validation_alias="HITL_CONNECT_TIMEOUT"
     )
+    audit_key: SecretStr | None = Field(default=None, validation_alias="HITL_AUDIT_KEY")
     bell: bool = Field(default=True, validation_alias="HITL_BELL")
     change_streams: bool = Field(default=True, validation_alias="HITL_CHANGE_STREAMS")
     langgraph_server_url: str | None = Field(default=None, validation_alias="LANGGRAPH_SERVER_URL")
@@ -63,6 +64,7 @@ class Settings(BaseSettings):
         "openai_base_url",
         "langgraph_server_url",
         "langgraph_api_key",
+        "audit_key",
         mode="before",
     )
     @classmethod

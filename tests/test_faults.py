@@ -65,16 +65,6 @@ def _wait_for_line(log: Path, line: str, count: int = 1, timeout: float = 30) ->
         time.sleep(0.02)
 
 
-def _resume_until_free(env: dict, thread: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    """Resume, retrying while an expired-but-not-yet-free claim still answers 4."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = run_cli(["resume", thread, "--data", "again", "--json", *SLOW], env)
-        if result.returncode != 4 or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
 def test_resumer_killed_with_9_leaves_a_true_state_and_nothing_runs_twice(private):
     server, env, log, gate = private
     _pending_thread(env, "k9")
@@ -90,13 +80,35 @@ def test_resumer_killed_with_9_leaves_a_true_state_and_nothing_runs_twice(privat
 
     shown = json.loads(run_cli(["show", "k9", "--json"], env).stdout)
     assert len(shown["pending"]) == 1  # the tool never finished: still pending
+    attempt = _wait_for_interrupted_attempt(env, "k9")
+    assert attempt["operator"] == "bob" and attempt["decision"] == "respond"
     gate.touch()
-    result = _resume_until_free(env, "k9")
+    refused = run_cli(["resume", "k9", "--data", "again", *SLOW], env)
+    assert refused.returncode == 4 and "never finished" in refused.stderr
+    result = run_cli(["resume", "k9", "--data", "again", "--force", "--json", *SLOW], env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answer"] == "done: again"
     assert log.read_text().splitlines().count("finished") == 1
-    outcomes = [e["outcome"] for e in json.loads(run_cli(["audit", "k9", "--json"], env).stdout)]
-    assert outcomes == ["started", "resumed"]  # the killed attempt is visible, not lost
+    events = [e["event"] for e in json.loads(run_cli(["audit", "k9", "--json"], env).stdout)]
+    # the killed attempt is visible, and so is the takeover
+    assert events == ["claimed", "started", "abandoned", "forced", "claimed", "started", "resumed"]
+    assert run_cli(["audit", "--verify"], env).returncode == 0
+
+
+def _wait_for_interrupted_attempt(env: dict, thread: str, timeout: float = 30) -> dict:
+    """The killed resumer's lease runs out once its heartbeat is gone: wait for that."""
+    from hitl_tui.hitl.conversation import thread as load_thread
+
+    hub = Hub(_settings(env), graph_spec="tests.graphs_faults:slow_graph")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            [item] = load_thread(hub, thread).pending
+            if item.interrupted_attempt or time.monotonic() > deadline:
+                return item.interrupted_attempt
+            time.sleep(0.1)
+    finally:
+        hub.close()
 
 
 def test_server_stopped_during_a_cli_resume_then_restarted(private):
@@ -120,7 +132,9 @@ def test_server_stopped_during_a_cli_resume_then_restarted(private):
     env = {**env, "MONGODB_URI": uri}
     shown = json.loads(run_cli(["show", "outage", "--json"], env).stdout)
     assert len(shown["pending"]) == 1  # nothing half written: still pending, answerable
-    result = _resume_until_free(env, "outage")
+    # its resumer could not say how far it got: an interrupted attempt, taken over on purpose
+    assert _wait_for_interrupted_attempt(env, "outage")["operator"] == "bob"
+    result = run_cli(["resume", "outage", "--data", "again", "--force", *SLOW], env)
     assert result.returncode == 0, result.stderr
 
 

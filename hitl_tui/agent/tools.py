@@ -4,17 +4,49 @@
 before they do anything irreversible, and `propose_plan` lets an operator approve, edit
 or reject a plan before any of its steps runs. Every executed action is appended to
 `EXECUTED`, so its effect is observable in-process, and reported in the tool's message.
+
+The effects are idempotent: each is recorded in the effect ledger, keyed by thread and
+tool-call id, before it runs, so a node re-run after a crash reports "already done"
+instead of deleting or refunding twice. `EFFECTS` holds what each action does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.tools import tool
+from langgraph.prebuilt import ToolRuntime
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field
 
+from hitl_tui.hitl.effects import EffectLedger, PriorRun
+
 EXECUTED: list[dict[str, Any]] = []
+EFFECTS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "delete_customer_database": lambda args: EXECUTED.append(
+        {"tool": "delete_customer_database", **args}
+    ),
+    "refund_order": lambda args: EXECUTED.append({"tool": "refund_order", **args}),
+    "plan_step": lambda args: EXECUTED.append({"tool": "propose_plan", **args}),
+}
+_ledger = EffectLedger()
+
+
+def use_ledger(ledger: EffectLedger) -> None:
+    """Record effects in `ledger` (the database's, once a front-end has connected)."""
+    global _ledger
+    _ledger = ledger
+
+
+def _once(
+    runtime: ToolRuntime, action: str, args: dict[str, Any], key: str = ""
+) -> PriorRun | None:
+    """Perform `action` unless this tool call performed it before; the prior run if so."""
+    thread_id = str((runtime.config.get("configurable") or {}).get("thread_id", ""))
+    call_id = f"{runtime.tool_call_id}{key}"
+    outcome = _ledger.once(thread_id, call_id, action, lambda: EFFECTS[action](args))
+    return outcome if isinstance(outcome, PriorRun) else None
 
 
 @tool
@@ -50,7 +82,7 @@ def _approved(tool_name: str, question: str, args: dict[str, Any]) -> tuple[Base
 
 
 @tool(args_schema=DeleteDatabaseArgs)
-def delete_customer_database(db_name: str) -> str:
+def delete_customer_database(db_name: str, runtime: ToolRuntime) -> str:
     """Delete a customer's database. Irreversible: an operator approves it first."""
     args, why = _approved(
         "delete_customer_database",
@@ -59,12 +91,14 @@ def delete_customer_database(db_name: str) -> str:
     )
     if args is None:
         return f"An operator rejected deleting the database {db_name}{why}. Nothing was deleted."
-    EXECUTED.append({"tool": "delete_customer_database", **args.model_dump()})
+    prior = _once(runtime, "delete_customer_database", args.model_dump())
+    if prior is not None:
+        return f"Deleting the database {args.db_name}: {prior.sentence()}."
     return f"The database {args.db_name} was deleted."
 
 
 @tool(args_schema=RefundArgs)
-def refund_order(order_id: str, amount: float, reason: str = "") -> str:
+def refund_order(order_id: str, amount: float, runtime: ToolRuntime, reason: str = "") -> str:
     """Refund an order. Money leaves the company: an operator approves it first."""
     args, why = _approved(
         "refund_order",
@@ -73,12 +107,14 @@ def refund_order(order_id: str, amount: float, reason: str = "") -> str:
     )
     if args is None:
         return f"An operator rejected the refund of order {order_id}{why}. No money was moved."
-    EXECUTED.append({"tool": "refund_order", **args.model_dump()})
+    prior = _once(runtime, "refund_order", args.model_dump())
+    if prior is not None:
+        return f"Refunding order {args.order_id}: {prior.sentence()}."
     return f"Refunded {args.amount:.2f} for order {args.order_id}."
 
 
 @tool
-def propose_plan(goal: str, steps: list[str]) -> str:
+def propose_plan(goal: str, steps: list[str], runtime: ToolRuntime) -> str:
     """Propose a multi-step plan for a change; an operator approves, edits or rejects it
     before any step runs."""
     answer = interrupt({"plan": list(steps), "goal": goal})
@@ -92,8 +128,8 @@ def propose_plan(goal: str, steps: list[str]) -> str:
         )
     done = []
     for number, step in enumerate(approved, start=1):
-        EXECUTED.append({"tool": "propose_plan", "step": str(step)})
-        done.append(f"{number}. {step}: done")
+        prior = _once(runtime, "plan_step", {"step": str(step)}, key=f"#{number}")
+        done.append(f"{number}. {step}: " + (prior.sentence() if prior else "done"))
     return "Executed the approved steps:\n" + "\n".join(done)
 
 

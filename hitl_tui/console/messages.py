@@ -72,6 +72,7 @@ class DetailLoaded(Message):
     key: str
     snapshot: Any
     history: list
+    chain_problem: str | None = None
 
 
 @dataclass

@@ -478,10 +478,14 @@ class OperatorPane(Vertical):
 
     @work(thread=True, exit_on_error=False, group="claim-release")
     def _release_any(self, key: str) -> None:
+        from hitl_tui.errors import HitlError
         from hitl_tui.hitl import claims
 
         thread_id, interrupt_id = key.split("\x1f")
-        claims.release_any(self.hub.store, thread_id, interrupt_id)
+        try:
+            claims.release_any(self.hub.store, thread_id, interrupt_id, self.hub.settings.operator)
+        except HitlError as error:  # a running resume, or an interrupted attempt
+            self.notify(str(error), title="Not released", severity="warning", markup=False)
         self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_all(self) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from hitl_tui.hitl.claims import active_claims
+from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
 from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, latest_checkpoint_id, load_snapshot
 from hitl_tui.hitl.store import Store
 
@@ -99,7 +99,8 @@ class Inbox:
         claims = active_claims(self.store)
         for item in items:
             claim = claims.get((item.thread_id, item.interrupt_id))
-            item.claimed_by = claim["operator"] if claim else None
+            item.claimed_by = holder(claim)
+            item.interrupted_attempt = interrupted_attempt(claim)
             item.claimed_at = claim["claimed_at"] if claim else None
             item.claim_state = claim["state"] if claim else None
         # Checkpoint ids sort by creation time, and decoding goes in the same order, so a

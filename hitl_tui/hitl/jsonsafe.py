@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from hitl_tui.errors import UsageError
 from hitl_tui.hitl.safe_text import json_escaped
 
 
@@ -49,3 +51,18 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text that is safe to print: C1, bidi and zero-width are escaped too, not only C0."""
     return json_escaped(json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent))
+
+
+def check_finite(value: Any, depth: int = 0) -> None:
+    """Refuse NaN and Infinity anywhere in an operator's value: JSON has no such numbers,
+    and a graph handed a float nan acts on garbage."""
+    if depth > 200:
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{value!r} is not a JSON number; NaN and Infinity are refused")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            check_finite(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_finite(item, depth + 1)

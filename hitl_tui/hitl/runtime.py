@@ -9,6 +9,8 @@ from hitl_tui.db.client import Connection, connect
 from hitl_tui.hitl.store import Store
 from hitl_tui.settings import Settings
 
+EFFECTS = "hitl_effects"
+
 
 class Hub:
     """What a command or the console needs: connect once, compile the graph on first use."""
@@ -23,6 +25,8 @@ class Hub:
         self.graph_spec = graph_spec
         self.connection = connection or connect(settings)
         self.store = Store(self.connection.client, settings.db_name)
+        if settings.audit_key is not None:  # the audit chain's links become HMACs
+            self.store.audit_key = settings.audit_key.get_secret_value().encode()
         self.store.ensure_indexes()
 
     @cached_property
@@ -47,6 +51,11 @@ class Hub:
 
     @cached_property
     def graph(self) -> Any:
+        from hitl_tui.agent.tools import use_ledger
+        from hitl_tui.hitl.effects import EffectLedger
+
+        # The built-in tools record their effects here, whichever graph uses them.
+        use_ledger(EffectLedger(self.store.db[EFFECTS]))
         if self.graph_spec:
             from hitl_tui.agent.loader import load_graph
             from hitl_tui.hitl.breakpoints import breakpoints_of

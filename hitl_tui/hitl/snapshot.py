@@ -46,6 +46,7 @@ class PendingInterrupt:
     # The JSON schema the graph checks the answer against (`interrupt(response_schema=…)`).
     response_schema: Any = None
     due_at: datetime | None = None  # set by hitl.sla.stamp where HITL_SLA gives a deadline
+    interrupted_attempt: dict | None = None
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
@@ -62,6 +63,7 @@ class PendingInterrupt:
             "claimed_by": self.claimed_by,
             "due_at": self.due_at.isoformat() if self.due_at else None,
             "overdue": self.due_at is not None and (now or datetime.now(UTC)) >= self.due_at,
+            "interrupted_attempt": self.interrupted_attempt,
             "checkpoint_id": self.checkpoint_id,
             "node": self.node,
             "response_schema": to_jsonable(self.response_schema),
