@@ -18,6 +18,7 @@ import pytest
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.conversation import thread as load_thread
+from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import load_snapshot
 from tests.conftest import run_cli
@@ -169,23 +170,26 @@ def test_kill_9_mid_action_leaves_an_interrupted_attempt_that_only_force_takes_o
     hub.close()
 
 
-def test_a_send_to_a_node_the_graph_lacks_answers_nothing_and_stays_answerable(settings, env):
+def test_a_send_to_a_node_the_graph_lacks_answers_nothing_and_stays_answerable(
+    settings, env, monkeypatch
+):
+    from hitl_tui.hitl import resume as resume_module
+
     hub = _hub(settings, "tests.graphs_faults:send_graph")
     hub.graph.invoke({"messages": []}, {"configurable": {"thread_id": "send"}})
-    wrong = run_cli(
-        [
-            "resume",
-            "send",
-            "--data",
-            "go",
-            "--graph",
-            "tests.graphs_faults:send_graph_without_worker",
-        ],
-        env,
-    )
-    assert wrong.returncode == 1, wrong.stderr
-    assert "still pending" in wrong.stderr and "unknown node name worker" in wrong.stderr
-    assert wrong.stderr.count("\n") == 1
+    without = ["--graph", "tests.graphs_faults:send_graph_without_worker"]
+    refused = run_cli(["resume", "send", "--data", "go", *without], env)
+    assert refused.returncode == 2 and "'worker' is not in this one" in refused.stderr
+    assert hub.store.audit.count_documents({}) == 0  # refused before anything was written
+
+    # A ticket whose node could not be named gets past that check: the graph then runs,
+    # LangGraph drops the Send, and the answered interrupt is still there afterwards.
+    monkeypatch.setattr(resume_module, "_check_graph_fits", lambda hub, target: None)
+    wrong = _hub(settings, "tests.graphs_faults:send_graph_without_worker")
+    with pytest.raises(resume_module.ResumeFailed, match="still pending") as failed:
+        resume_module.resume(wrong, "send", Decision(RESPOND, text="go"), "alice")
+    assert failed.value.exit_code == 1 and "unknown node name worker" in str(failed.value)
+    wrong.close()
     [item] = json.loads(run_cli(["pending", "--json"], env).stdout)
     assert item["thread_id"] == "send" and item["claimed_by"] is None
     assert item["interrupted_attempt"] is None
