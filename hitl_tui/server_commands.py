@@ -156,7 +156,13 @@ def release_command(settings: Settings, args: argparse.Namespace) -> int:
 
     with _source(settings) as source, _own_store(settings) as store:
         target = source.target(store, args.thread, args.interrupt)
-        if not claims.release_any(store, target.thread_id, target.interrupt_id):
+        if not claims.release_any(
+            store,
+            target.thread_id,
+            target.interrupt_id,
+            settings.operator,
+            force=getattr(args, "force", False),
+        ):
             raise NotFoundError(f"thread {args.thread} has no claim to release")
     output.line("released ", (args.thread, "bold"))
     return 0

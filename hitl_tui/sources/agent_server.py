@@ -25,6 +25,7 @@ from pymongo.errors import PyMongoError
 from hitl_tui.errors import ConflictError, NotFoundError, UsageError
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import MAX_MESSAGE_CHARS, AskResult, last_answer
+from hitl_tui.hitl.heartbeat import Heartbeat
 from hitl_tui.hitl.kinds import Decision, kind_of
 from hitl_tui.hitl.resume import ResumeFailed, ResumeResult, resume_value_for
 from hitl_tui.hitl.snapshot import PendingInterrupt, last_tool_calls
@@ -232,7 +233,9 @@ class AgentServerSource:
         claim = claims.acquire(store, thread_id, target.interrupt_id, operator, claim_seconds)
         keep_claim = False
         try:
-            return self._resume_claimed(store, target, decision, value, operator, claim)
+            return self._resume_claimed(
+                store, target, decision, value, operator, claim, claim_seconds
+            )
         except OutcomeUnknown:
             # The run may have taken effect before the server went away: keep the claim
             # so nobody runs the action a second time while that is uncertain.
@@ -275,6 +278,7 @@ class AgentServerSource:
         value: Any,
         operator: str,
         claim: claims.Claim,
+        claim_seconds: float,
     ) -> ResumeResult:
         # Between our look and our claim another operator may have finished: look again.
         fresh = self.thread(target.thread_id)
@@ -282,25 +286,30 @@ class AgentServerSource:
             raise ConflictError(
                 f"interrupt {target.interrupt_id} of thread {target.thread_id} was answered already"
             )
-        claims.mark(store, claim, claims.RESUMING)
-        entry = audit.record_start(
+        where = {
+            "thread_id": target.thread_id,
+            "interrupt_id": target.interrupt_id,
+            "attempt": claim.token,
+        }
+        if not claims.start_resuming(store, claim, decision.action, claim_seconds):
+            current = claims.claim_of(store, target.thread_id, target.interrupt_id)
+            raise ConflictError(
+                f"lost the claim before resuming: {claims.conflict_message(current)}"
+            )
+        audit.append(
             store,
+            audit.STARTED,
             operator=operator,
-            thread_id=target.thread_id,
-            interrupt_id=target.interrupt_id,
+            **where,
             kind=target.kind,
-            decision={
-                "action": decision.action,
-                "text": decision.text,
-                "args": decision.args,
-                "value": decision.value,
-            },
-            resume_value=value,
+            decision={"action": decision.action},
+            payload=value,
             checkpoint_before=fresh.checkpoint_id,
         )
         assistant = fresh.assistant_id or fresh.graph_id or target.assistant_id
         try:
             with (
+                Heartbeat(store, claim, claim_seconds),
                 _outcome_unknown_if_lost(target, operator),
                 server_errors(self.url, missing=f"assistant {assistant!r} not found"),
             ):
@@ -322,10 +331,12 @@ class AgentServerSource:
                 )
         except Exception as error:
             with contextlib.suppress(PyMongoError):
-                audit.record_end(store, entry, audit.FAILED, error=str(error))
+                audit.append(store, audit.FAILED, operator=operator, **where, error=str(error))
             raise
-        claims.mark(store, claim, claims.DONE)
-        audit.record_end(store, entry, audit.RESUMED, checkpoint_after=after.checkpoint_id)
+        claims.finish(store, claim)
+        audit.append(
+            store, audit.RESUMED, operator=operator, **where, checkpoint_after=after.checkpoint_id
+        )
         return ResumeResult(
             thread_id=target.thread_id,
             interrupt_id=target.interrupt_id,
