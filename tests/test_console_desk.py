@@ -177,7 +177,7 @@ async def test_detail_clears_after_an_answer_and_when_answered_elsewhere(hub):
         pane = await _open_first(app, pilot)
         assert pane.ticket.item.thread_id == second.thread_id
         app.query_one(AnswerEditor).text = "typed before someone else answered"
-        claims.release_any(hub.store, second.thread_id, pane.ticket.item.interrupt_id)
+        claims.release_any(hub.store, second.thread_id, pane.ticket.item.interrupt_id, "bob")
         resume(hub, second.thread_id, Decision(APPROVE), "bob")
         await wait_until(pilot, lambda: pane.ticket is None, what="the ticket to close")
         assert "no longer pending" in visible_text(app.query_one("#detail-body"))
@@ -235,7 +235,7 @@ async def test_a_claim_released_elsewhere_is_shown_at_once(hub):
         await wait_until(
             pilot, lambda: "claimed by you" in visible_text(app.query_one("#detail-head"))
         )
-        claims.release_any(hub.store, asked.thread_id, pane.ticket.item.interrupt_id)
+        claims.release_any(hub.store, asked.thread_id, pane.ticket.item.interrupt_id, "bob")
         await wait_until(
             pilot, lambda: "released by another operator" in _status(app), what="lost claim"
         )

@@ -4,6 +4,10 @@ Thread ids, questions, tool names and arguments, payload keys and operator names
 markup, CSI, OSC 0/8/52, DCS, C1, BEL, bidi and zero-width characters. The console runs
 with a driver that records every byte it would send to the terminal; the CLI's stdout and
 stderr are read whole. Only the console's own cursor and colour sequences may remain.
+
+An operator can no longer *choose* a name with hidden characters (it is refused, exit 2),
+so such names reach the surfaces the way a stranger would put them there: written into
+the claims and the audit directly.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import io
 import json
 import re
+import unicodedata
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -106,6 +111,22 @@ def plant(hub: Hub, thread_id: str, attack: str) -> str:
     return item.interrupt_id
 
 
+# Markup is a name an operator may choose; it must still be shown, never obeyed.
+MARKUP_OPERATOR = "op[bold red]markup[/][@click=app.quit]quit[/]"
+
+
+def refused_as_operator(name: str) -> bool:
+    """Names with hidden characters or over 64 characters are refused by design."""
+    hidden = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+    return len(name) > 64 or any(unicodedata.category(c) in hidden for c in name)
+
+
+def forge_operator(hub: Hub, thread_id: str, name: str) -> None:
+    """What someone with write access to the database could leave behind."""
+    hub.store.claims.update_many({"thread_id": thread_id}, {"$set": {"operator": name}})
+    hub.store.audit.update_many({"thread_id": thread_id}, {"$set": {"operator": name}})
+
+
 @pytest.fixture
 def hostile_hub(settings):
     hub = Hub(settings, graph_spec="tests.graphs_hostile:hostile")
@@ -145,15 +166,17 @@ def _cli(args: list[str], env: dict[str, str], monkeypatch) -> tuple[int, str, s
 def test_cli_surfaces_print_no_raw_control(hostile_hub, monkeypatch, attack):
     plain_id, hostile_id = f"t-{uuid.uuid4().hex[:8]}", f"h-{uuid.uuid4().hex[:6]}{attack}"
     interrupt_id = plant(hostile_hub, hostile_id, attack)
-    claims.acquire(hostile_hub.store, hostile_id, interrupt_id, f"op{attack}", 60)
+    claims.acquire(hostile_hub.store, hostile_id, interrupt_id, MARKUP_OPERATOR, 60)
     other = plant(hostile_hub, plain_id, attack)
-    resume(hostile_hub, plain_id, Decision(JSON, value=attack), f"op{attack}", other)
+    resume(hostile_hub, plain_id, Decision(JSON, value=attack), MARKUP_OPERATOR, other)
+    forge_operator(hostile_hub, hostile_id, f"op{attack}")
+    forge_operator(hostile_hub, plain_id, f"op{attack}")
     plant(hostile_hub, plain_id, attack)  # pending again, with an answered history
     settings = hostile_hub.settings
     env = {
         "MONGODB_URI": settings.mongodb_uri,
         "HITL_DB_NAME": settings.db_name,
-        "HITL_OPERATOR": f"op{attack}",
+        "HITL_OPERATOR": MARKUP_OPERATOR,
     }
     graph = ["--graph", "tests.graphs_hostile:hostile"]
     for args in (
@@ -166,6 +189,8 @@ def test_cli_surfaces_print_no_raw_control(hostile_hub, monkeypatch, attack):
     ):
         code, out, err = _cli([*args, *graph], env, monkeypatch)
         assert not raw_leaks(out + err), (args, raw_leaks(out + err))
+        if args[0] == "resume" and args[1] == plain_id and refused_as_operator(f"op{attack}"):
+            assert code == 2 and "operator name" in err, (code, err)
     code, out, err = _cli(["pending", "--json"], env, monkeypatch)
     assert code == 0 and not raw_leaks(out + err)
     listed = {i["thread_id"]: i for i in json.loads(out)}
@@ -180,7 +205,8 @@ def test_cli_surfaces_print_no_raw_control(hostile_hub, monkeypatch, attack):
 async def _console_bytes(hub: Hub, attack: str) -> str:
     first = f"t-{uuid.uuid4().hex[:6]}{attack}"
     interrupt_id = plant(hub, first, attack)
-    claims.acquire(hub.store, first, interrupt_id, f"op{attack}", 60)
+    claims.acquire(hub.store, first, interrupt_id, MARKUP_OPERATOR, 60)
+    forge_operator(hub, first, f"op{attack}")
     RecordingDriver.written = []
     app = HitlApp(hub.settings, "both", "tests.graphs_hostile:hostile", first, hub=hub)
     app.driver_class = RecordingDriver
@@ -212,7 +238,7 @@ async def _console_bytes(hub: Hub, attack: str) -> str:
 @given(attack=hostile)
 @example(attack=EVERY_ATTACK)
 def test_console_writes_no_raw_control_to_the_terminal(settings, attack):
-    fresh = {"operator": f"op{attack}", "db_name": f"t_{uuid.uuid4().hex[:12]}"}
+    fresh = {"operator": MARKUP_OPERATOR, "db_name": f"t_{uuid.uuid4().hex[:12]}"}
     hub = Hub(settings.model_copy(update=fresh), graph_spec="tests.graphs_hostile:hostile")
     try:
         written = asyncio.run(_console_bytes(hub, attack))

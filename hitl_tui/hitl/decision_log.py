@@ -23,7 +23,7 @@ def decision_notes(store: Store, thread_id: str, cache: dict[str, Note]) -> list
         decision = entry["decision"]
         if entry.get("outcome") != "resumed":
             continue
-        key = str(entry.get("id"))
+        key = f"{thread_id}/{entry.get('seq')}"  # an event's place in the audit chain
         if key not in cache:
             before = load_snapshot(store, thread_id, entry.get("checkpoint_before"))
             messages = before.messages if before else []

@@ -23,6 +23,7 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from hitl_tui.hitl import audit
 from hitl_tui.hitl.claims import last_answered
 from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.safe_text import one_line, visible
@@ -32,8 +33,6 @@ NEW, OVERDUE, ANSWERED = "new", "overdue", "answered"
 INTERRUPTED_ATTEMPT, CLAIM_LOST = "interrupted_attempt", "claim_lost"
 EVENT_TYPES = (NEW, OVERDUE, ANSWERED, INTERRUPTED_ATTEMPT, CLAIM_LOST)
 COLLECTION = "hitl_events"
-# The audit entry a resumer writes when it finds its claim gone (hitl.audit, CLAIM_LOST).
-AUDIT_CLAIM_LOST = "claim-lost"
 AUDIT_MARK = "watch:audit"
 
 
@@ -208,7 +207,7 @@ def _claim_losses(store: Store, items: list[Any], announced: dict[str, dict]) ->
     by_ticket = {(item.thread_id, item.interrupt_id): item for item in items}
     recorded = 0
     for entry in store.audit.find(
-        {"_id": {"$gt": mark, "$lte": head["_id"]}, "event": AUDIT_CLAIM_LOST}
+        {"_id": {"$gt": mark, "$lte": head["_id"]}, "event": audit.CLAIM_LOST}
     ).sort("_id", 1):
         thread_id, interrupt_id = str(entry.get("thread_id")), str(entry.get("interrupt_id"))
         item = by_ticket.get((thread_id, interrupt_id))
