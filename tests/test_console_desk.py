@@ -4,18 +4,20 @@ and answered tickets can be reviewed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from hitl_tui.agent import tools as builtin_tools
 from hitl_tui.console.answer_box import AnswerEditor
 from hitl_tui.console.app import HitlApp
 from hitl_tui.console.chat_pane import ChatPane
-from hitl_tui.console.confirm import ConfirmDecision
+from hitl_tui.console.confirm import ConfirmDecision, ConfirmTakeover
 from hitl_tui.console.decided import DecidedScreen
 from hitl_tui.console.help_screen import HelpScreen
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.operator_pane import OperatorPane
-from hitl_tui.hitl import claims
+from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
@@ -227,6 +229,43 @@ async def test_quitting_releases_the_claim(hub):
     assert _pending(hub)[0].claimed_by is None
 
 
+async def test_an_interrupted_attempt_is_shown_and_taken_over_only_once_confirmed(hub):
+    asked = ask(hub, "How do I configure SSL certificates for nginx?")
+    [item] = _pending(hub)
+    dead = claims.acquire(hub.store, asked.thread_id, item.interrupt_id, "alice", 60)
+    assert claims.start_resuming(hub.store, dead, RESPOND, 60)
+    stopped = datetime.now(UTC) - timedelta(seconds=1)  # alice's heartbeat stopped
+    hub.store.claims.update_one({"token": dead.token}, {"$set": {"expires_at": stopped}})
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    async with app.run_test(size=(120, 34)) as pilot:
+        table = app.query_one(InboxTable)
+        await wait_until(pilot, lambda: table.row_count == 1, what="ticket in the inbox")
+        table.focus()
+        await pilot.press("enter")
+        detail = app.query_one("#detail-body")
+        await wait_until(
+            pilot, lambda: "alice started 'respond'" in visible_text(detail), what="the attempt"
+        )
+        assert "never finished" in visible_text(detail)
+        editor = app.query_one(AnswerEditor)
+        editor.text = "Use certbot"
+        editor.focus()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmTakeover), what="question")
+        assert "alice started 'respond'" in visible_text(app.screen.query_one("#takeover-body"))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "Cancelled" in _status(app), what="the cancel")
+        assert len(_pending(hub)) == 1 and claims.claim_of(
+            hub.store, asked.thread_id, item.interrupt_id
+        )["token"] == dead.token  # nothing was sent, the attempt untouched
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmTakeover), what="again")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not _pending(hub), what="the takeover's answer")
+    events = [e["event"] for e in audit.history(hub.store, asked.thread_id)]
+    assert "abandoned" in events and "forced" in events and events[-1] == "resumed"
+
+
 async def test_a_claim_released_elsewhere_is_shown_at_once(hub):
     asked = ask(hub, "How do I configure SSL certificates for nginx?")
     app = HitlApp(hub.settings, "admin", hub=hub)
@@ -240,6 +279,32 @@ async def test_a_claim_released_elsewhere_is_shown_at_once(hub):
             pilot, lambda: "released by another operator" in _status(app), what="lost claim"
         )
         assert "claimed by you" not in visible_text(app.query_one("#detail-head"))
+
+
+async def test_decided_view_marks_an_altered_audit(hub):
+    answered = ask(hub, "How do I configure SSL certificates for nginx?")
+    resume(hub, answered.thread_id, Decision(RESPOND, text="Use certbot"), "bob")
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    async with app.run_test(size=(140, 34)) as pilot:
+        await wait_until(pilot, lambda: app.query_one(InboxTable).row_count == 0, what="inbox")
+        app.query_one(InboxTable).focus()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DecidedScreen), what="view")
+        title = app.screen.query_one("#decided-title")
+        await wait_until(pilot, lambda: "· 1" in visible_text(title), what="the decision")
+        assert "broken" not in visible_text(title)
+        await pilot.press("escape")
+        hub.store.audit.update_one(
+            {"event": "resumed", "thread_id": answered.thread_id}, {"$set": {"operator": "eve"}}
+        )
+        app.query_one(InboxTable).focus()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DecidedScreen), what="again")
+        title = app.screen.query_one("#decided-title")
+        await wait_until(
+            pilot, lambda: "audit chain is broken" in visible_text(title), what="the marker"
+        )
+        assert "was altered" in visible_text(title)
 
 
 async def test_decided_view_lists_an_answered_ticket_and_h_filters_to_it(hub):

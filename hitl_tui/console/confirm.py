@@ -123,3 +123,43 @@ def diff_view(before: Any, after: Any) -> Text:
     if old == new:
         out.append_text(plain("(no change from the original)", "yellow"))
     return out
+
+
+class ConfirmTakeover(ModalScreen[bool]):
+    """Before answering over an interrupted attempt: its action may have partly run."""
+
+    DEFAULT_CSS = """
+    ConfirmTakeover { align: center middle; }
+    ConfirmTakeover > Vertical {
+        width: 90%; max-width: 100; height: auto; border: thick $error;
+        background: $surface; padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding(CONFIRM_KEY, "confirm", "Take over"),
+        Binding("escape,n", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__()
+        self.sentence = sentence
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.sentence, "bold"), id="takeover-body")
+            yield Static(
+                Text.assemble(
+                    (f"{CONFIRM_KEY}", "reverse"),
+                    " take over and send your decision (audited as forced)   ",
+                    ("Esc", "reverse"),
+                    " cancel",
+                ),
+                id="takeover-keys",
+            )
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

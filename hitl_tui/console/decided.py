@@ -16,7 +16,9 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from hitl_tui.console.messages import DecidedLoaded
 from hitl_tui.console.render import json_view, plain
+from hitl_tui.errors import HitlError
 from hitl_tui.hitl.jsonsafe import dumps
+from hitl_tui.hitl.safe_text import one_line
 
 LIMIT = 500
 OUTCOME_STYLE = {"resumed": "green", "failed": "red", "started": "yellow"}
@@ -37,6 +39,7 @@ class DecidedScreen(Screen):
         self.hub = hub
         self.entries: list[dict] = []
         self._shown: list[dict] = []
+        self.chain_problem: str | None = None
         self.initial_filter = thread_id or ""
 
     def compose(self) -> ComposeResult:
@@ -72,11 +75,16 @@ class DecidedScreen(Screen):
 
         history = audit.history(self.hub.store, None, limit=LIMIT)
         entries = list(reversed(decided_entries(history)))
-        self.post_message(DecidedLoaded(entries))
+        try:
+            problem = audit.verify(self.hub.store).problem
+        except HitlError as error:  # a signed chain and no HITL_AUDIT_KEY here
+            problem = str(error)
+        self.post_message(DecidedLoaded(entries, problem))
 
     @on(DecidedLoaded)
     def _loaded(self, event: DecidedLoaded) -> None:
         self.entries = event.entries
+        self.chain_problem = event.chain_problem
         self._show()
 
     @on(Input.Changed, "#decided-filter")
@@ -106,7 +114,10 @@ class DecidedScreen(Screen):
         title = self.query_one("#decided-title", Label)
         total = len(self.entries)
         count = f"{total}" if len(shown) == total else f"{len(shown)} of {total} shown"
-        title.update(f"Decided tickets (from the audit) · {count}")
+        words = f"Decided tickets (from the audit) · {count}"
+        if self.chain_problem:
+            words += f" · ⚠ the audit chain is broken: {one_line(self.chain_problem, 120)}"
+        title.update(Text(words, style="bold red" if self.chain_problem else ""))
         if not shown:
             self.query_one("#decided-body", Static).update(
                 plain("No decision matches." if self.entries else "Nothing decided yet.", "dim")

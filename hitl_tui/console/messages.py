@@ -72,7 +72,6 @@ class DetailLoaded(Message):
     key: str
     snapshot: Any
     history: list
-    chain_problem: str | None = None
 
 
 @dataclass
@@ -93,8 +92,12 @@ class ResumeFinished(Message):
 
 @dataclass
 class ResumeFailed(Message):
+    """`takeover` is set when an interrupted attempt blocked the answer: the decision that
+    a forced takeover would send."""
+
     key: str
     error: str
+    takeover: Any = None
 
 
 @dataclass
@@ -111,6 +114,8 @@ class ShowDecided(Message):
 
 @dataclass
 class DecidedLoaded(Message):
-    """Audited decisions, newest first, for the Decided view."""
+    """Audited decisions, newest first, for the Decided view, and what `audit --verify`
+    would say is wrong with the chain, if anything."""
 
     entries: list
+    chain_problem: str | None = None

@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from hitl_tui.console.answer_box import REASON, AnswerBox, AnswerEditor
-from hitl_tui.console.confirm import ConfirmDecision
+from hitl_tui.console.confirm import ConfirmDecision, ConfirmTakeover
 from hitl_tui.console.inbox_table import InboxTable, row_key
 from hitl_tui.console.messages import (
     ChangesSeen,
@@ -305,6 +305,11 @@ class OperatorPane(Vertical):
         context: the raw payload, the conversation, earlier decisions."""
         kind = kind_named(item.kind)
         parts: list[Any] = [plain(_summary(item), "bold")]
+        attempt = getattr(item, "interrupted_attempt", None)
+        if isinstance(attempt, dict):
+            from hitl_tui.hitl.claims import interrupted_sentence
+
+            parts.append(plain(f"⚠ {interrupted_sentence(attempt)}.", "bold red"))
         args_shown = None
         for call in item.tool_calls:
             parts.append(Text.assemble(("Tool ", "dim"), plain(call.get("name"), "magenta")))
@@ -433,7 +438,18 @@ class OperatorPane(Vertical):
         self.ticket.claim_error = event.error
         self.ticket.claim_lost = None
         self.ticket.claim_seq = self._refresh_seq
-        if event.error:
+        attempt = getattr(self.ticket.item, "interrupted_attempt", None)
+        if event.error and isinstance(attempt, dict):
+            from hitl_tui.hitl.claims import interrupted_sentence
+
+            self._answer_box().set_status(
+                plain(
+                    f"⚠ {interrupted_sentence(attempt)}. Deciding takes it over, "
+                    "after you confirm.",
+                    "bold yellow",
+                )
+            )
+        elif event.error:
             self._answer_box().set_status(
                 plain(
                     f"✋ {event.error}. You can read it; sending is refused until they "
@@ -616,7 +632,7 @@ class OperatorPane(Vertical):
             ConfirmDecision(ticket.item, decision, current_args(ticket.item)), confirmed
         )
 
-    def _send(self, decision: Decision) -> None:
+    def _send(self, decision: Decision, force: bool = False) -> None:
         ticket = self.ticket
         self.sending = True
         self._confirm_empty = False
@@ -624,18 +640,29 @@ class OperatorPane(Vertical):
         box.set_busy(True)
         box.set_status(plain(f"Resuming {ticket.item.thread_id}: running the graph…", "bold"))
         item = ticket.item
-        self._resume(ticket.key, item.thread_id, item.interrupt_id, decision, ticket.claim)
+        self._resume(ticket.key, item.thread_id, item.interrupt_id, decision, ticket.claim, force)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="resume")
     def _resume(
-        self, key: str, thread_id: str, interrupt_id: str, decision: Decision, claim: Any
+        self,
+        key: str,
+        thread_id: str,
+        interrupt_id: str,
+        decision: Decision,
+        claim: Any,
+        force: bool = False,
     ) -> None:
+        from hitl_tui.hitl.claims import InterruptedAttempt
         from hitl_tui.hitl.resume import resume
 
+        operator = self.hub.settings.operator
         try:
             result = resume(
-                self.hub, thread_id, decision, self.hub.settings.operator, interrupt_id, claim=claim
+                self.hub, thread_id, decision, operator, interrupt_id, claim=claim, force=force
             )
+        except InterruptedAttempt as error:
+            self.post_message(ResumeFailed(key, _describe(error), takeover=decision))
+            return
         except Exception as error:
             self.post_message(ResumeFailed(key, _describe(error)))
             return
@@ -664,10 +691,32 @@ class OperatorPane(Vertical):
         self.sending = False
         box = self._answer_box()
         box.set_busy(False)
+        if event.takeover is not None and self.ticket is not None:
+            self._offer_takeover(event)
+            return
         box.set_status(
             plain(f"Not sent: {event.error}. Your text is kept; decide again to retry.", "bold red")
         )
         self.request_refresh()
+
+    def _offer_takeover(self, event: ResumeFailed) -> None:
+        """An interrupted attempt holds the ticket: say what it did, send only if confirmed."""
+        from hitl_tui.hitl.claims import interrupted_sentence
+
+        key = self.ticket.key
+        attempt = getattr(self.ticket.item, "interrupted_attempt", None)
+        sentence = f"{interrupted_sentence(attempt)}." if attempt else event.error
+
+        def confirmed(yes: bool | None) -> None:
+            if self.ticket is None or self.ticket.key != key:
+                self.notify("Not sent: the ticket closed meanwhile.", severity="warning")
+            elif yes:
+                self._send(event.takeover, force=True)
+            else:
+                self._answer_box().set_status(plain("Cancelled; nothing was sent.", "yellow"))
+                self._answer_box().query_one(AnswerEditor).focus()
+
+        self.app.push_screen(ConfirmTakeover(sentence), confirmed)
 
     # -- filter, history, layout, ticking ----------------------------------------------
     def show_filter(self) -> None:
