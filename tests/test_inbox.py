@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bson import ObjectId
 
-from benchmarks.data import shifted_id
+from benchmarks.data import clone_threads, object_id_at, shifted_id
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import RESCAN_MARGIN, Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
@@ -158,3 +158,74 @@ def test_a_decode_limit_shows_the_oldest_first_and_the_rest_later(hub):
     first = inbox.refresh(decode_limit=2)
     assert _threads(first) == threads[:2] and inbox.complete is False
     assert _threads(inbox.refresh(decode_limit=2)) == threads and inbox.complete is True
+
+
+def _quiet_history(hub, threads: int, minutes_ago: float) -> list[str]:
+    """`threads` pending threads written in one burst `minutes_ago`, and nothing since."""
+    template = ask(hub, "a question from the burst").thread_id
+    stamp = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    cloned = clone_threads(hub, template, "burst", threads, stamp)
+    for collection in (hub.store.checkpoints, hub.store.writes):
+        collection.delete_many({"thread_id": template})
+    return cloned
+
+
+def test_after_a_burst_and_a_quiet_period_a_refresh_reads_nothing(hub):
+    burst = _quiet_history(hub, 3, minutes_ago=3 * RESCAN_MARGIN.total_seconds() / 60)
+    inbox = Inbox(hub.store)
+    assert _threads(inbox.refresh()) == burst and inbox.scanned > 0
+    assert _threads(inbox.refresh()) == burst and inbox.scanned == 0
+    another = Inbox(hub.store)  # another process: the mark is shared
+    assert _threads(another.refresh()) == burst and another.scanned == 0
+
+
+def test_a_write_that_becomes_visible_late_is_still_found(hub):
+    """An insert whose `_id` was minted before a scan started but that only became
+    visible after it must be read by the next scan, though the mark moved on meanwhile."""
+    burst = _quiet_history(hub, 2, minutes_ago=10)
+    collections = (hub.store.checkpoints, hub.store.writes)
+    late = [list(collection.find({"thread_id": burst[1]})) for collection in collections]
+    for collection in collections:
+        collection.delete_many({"thread_id": burst[1]})
+    inbox = Inbox(hub.store)
+    assert _threads(inbox.refresh()) == burst[:1]
+    assert _threads(inbox.refresh()) == burst[:1]
+    mark = hub.store.meta.find_one({"_id": "inbox"})["mark"].replace(tzinfo=UTC)
+    minted = mark - RESCAN_MARGIN / 2  # before the last scan began; visible only now
+    for collection, docs in zip(collections, late, strict=True):
+        for doc in docs:
+            doc["_id"] = object_id_at(minted)
+        collection.insert_many(docs)
+    items = inbox.refresh()
+    assert _threads(items) == burst
+    assert _threads(Inbox(hub.store).refresh()) == burst
+
+
+def test_a_first_look_in_steps_lists_tickets_as_it_finds_them(hub, monkeypatch):
+    monkeypatch.setattr("hitl_tui.hitl.inbox.FIRST_LOOK_STEP_SECONDS", 0)  # a thread a step
+    answered = ask(hub, "answered before anyone looked").thread_id
+    resume(hub, answered, Decision(RESPOND, text="done"), "al")
+    waiting = [ask(hub, f"waiting question {n}").thread_id for n in range(2)]
+    inbox = Inbox(hub.store)
+    seen, reads = [], []
+    while True:
+        items = inbox.refresh(decode_limit=10)
+        seen.append(sorted(_threads(items)))
+        if inbox.complete:
+            break
+        reads.append(inbox.progress.read)
+    assert seen[-1] == sorted(waiting) and len(seen) >= 3
+    assert reads == sorted(reads) and len(reads) >= 2 and inbox.progress is None
+    assert any(len(found) == 1 for found in seen), seen
+    ask(hub, "a question after the first look")
+    assert len(inbox.refresh()) == 3
+
+
+def test_a_whole_first_look_reports_its_progress(hub):
+    asked = [ask(hub, f"question {n}").thread_id for n in range(2)]
+    reports = []
+    inbox = Inbox(hub.store)
+    items = inbox.refresh(on_progress=lambda p: reports.append((p.read, p.total, p.found)))
+    assert sorted(_threads(items)) == sorted(asked)
+    read, total, found = reports[-1]
+    assert read == total == hub.store.checkpoints.count_documents({}) and found == 2

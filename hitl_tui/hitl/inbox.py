@@ -7,6 +7,12 @@ far the checkpoint and write collections have been read, by insertion time.
 Each refresh reads only what was inserted since, plus the open entries. Threads written by
 any program show up, because the scan reads MongoDBSaver's own collections.
 
+The mark is the server's clock when a scan started, not the newest document it saw: after
+a burst of writes and a quiet hour, a refresh reads nothing. A document can become visible
+after a scan that started later than its `_id` (a slow insert, a writer's clock behind the
+server's), so every scan reads again from `RESCAN_MARGIN` before the mark: anything that
+was not yet visible then carries a later `_id`, and is read next time.
+
 Insertion time is the `_id`: MongoDBSaver writes with upserts, so the server mints every
 ObjectId on one clock, in insertion order. That matters for interrupts: an interrupt's
 write carries the id of the checkpoint its step *started* from, so a step that ran for
@@ -19,12 +25,14 @@ the first sync only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from pymongo import UpdateOne
 
 from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
+from hitl_tui.hitl.first_look import FirstLook, Progress
 from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, latest_checkpoint_id, load_snapshot
 from hitl_tui.hitl.store import Store
 
@@ -32,6 +40,8 @@ META_ID = "inbox"
 # Documents inserted up to this long before the mark are read again: concurrent inserts may
 # become visible out of `_id` order, and a writer minting its own ids has its own clock.
 RESCAN_MARGIN = timedelta(minutes=2)
+# How long one step of a first look may take when the caller shows results as they come.
+FIRST_LOOK_STEP_SECONDS = 0.25
 
 
 class Inbox:
@@ -50,15 +60,24 @@ class Inbox:
         # Latest checkpoints that may be stops at a static breakpoint. Kept by this object
         # only: whether one is a stop depends on the graph this process loaded.
         self._breakpoint_keys: set[tuple[str, str]] = set()
+        self._first: FirstLook | None = None
+        self.progress: Progress | None = None
+        self.scanned = 0  # documents the last refresh read from MongoDBSaver's collections
 
-    def refresh(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
+    def refresh(
+        self,
+        decode_limit: int | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first, with who has claimed it.
 
-        With `decode_limit`, at most that many not-yet-seen tickets are decoded now and
-        `complete` says whether some wait for the next call: a console facing thousands of
-        tickets shows the oldest at once instead of all of them much later.
+        With `decode_limit`, at most that many not-yet-seen tickets are decoded now, the
+        first look at an unseen history goes a step at a time, and `complete` says whether
+        more is to come on the next call: a console facing thousands of tickets shows the
+        first at once instead of all of them much later. `progress` tells how far that
+        first look is (None when there is none); `on_progress` hears of each step.
         """
-        touched, stale = self._sync()
+        touched, stale = self._sync(whole=decode_limit is None, on_progress=on_progress)
         for key in list(self._decoded):
             if (
                 touched.get(key, self._write_counts.get(key)) != self._write_counts.get(key)
@@ -72,7 +91,7 @@ class Inbox:
         live = set()
         closed: list[str] = []
         decoded_now = 0
-        self.complete = True
+        self.complete = self._first is None
         for entry in open_entries:
             key = (entry["thread_id"], entry["checkpoint_id"])
             if key not in self._decoded:
@@ -130,7 +149,9 @@ class Inbox:
         self._write_counts[key] = snapshot.write_count
         return True
 
-    def _sync(self) -> tuple[dict[tuple[str, str], int], set[str]]:
+    def _sync(
+        self, whole: bool, on_progress: Callable[[Progress], None] | None
+    ) -> tuple[dict[tuple[str, str], int], set[str]]:
         """Read what was written since the mark; record new interrupts, close answered ones.
 
         Returns how many writes each recent (thread, checkpoint) pair has, so a cached
@@ -141,19 +162,22 @@ class Inbox:
         shared = meta.get("mark")
         shared = shared.replace(tzinfo=UTC) if isinstance(shared, datetime) else None
         mark = min(shared, self._mark) if shared and self._mark else shared or self._mark
-        since: dict = {"checkpoint_ns": ""}  # root graphs only: subgraph interrupts reach them
-        stale: set[str] = set()
-        if mark is not None:
-            lower = mark - RESCAN_MARGIN
-            since["_id"] = {"$gte": ObjectId.from_datetime(lower)}
-            answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
-            stale.update(doc["thread_id"] for doc in answered)
+        if mark is None or self._first is not None:
+            self._look_first(whole, on_progress)
+            return {}, set()
+        started = self.store.server_time()  # taken before any read: see the module's notes
+        lower = mark - RESCAN_MARGIN
+        since: dict = {"checkpoint_ns": "", "_id": {"$gte": ObjectId.from_datetime(lower)}}
+        answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
+        stale: set[str] = {doc["thread_id"] for doc in answered}
+        scanned = 0
         newest: datetime | None = None
 
         touched: dict[tuple[str, str], int] = defaultdict(int)
         interrupted: set[tuple[str, str]] = set()
         fields = {"thread_id": 1, "checkpoint_id": 1, "channel": 1}
         for write in self.store.writes.find(since, fields):
+            scanned += 1
             newest = _later(newest, write["_id"])
             if not isinstance(write.get("thread_id"), str):
                 continue
@@ -165,6 +189,7 @@ class Inbox:
         newest_checkpoint: dict[str, str] = defaultdict(str)
         fields = {"thread_id": 1, "checkpoint_id": 1}
         for doc in self.store.checkpoints.find(since, fields):
+            scanned += 1
             newest = _later(newest, doc["_id"])
             if not isinstance(doc.get("thread_id"), str):
                 continue
@@ -176,26 +201,7 @@ class Inbox:
         # An interrupt whose thread has moved on since was answered: never open it.
         interrupted = {(t, c) for t, c in interrupted if c >= newest_checkpoint.get(t, "")}
         self._breakpoint_keys |= self._breakpoint_candidates(newest_checkpoint, touched)
-        if interrupted:
-            now = datetime.now(UTC)
-            self.store.inbox.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": _entry_id(thread, cid)},
-                        {
-                            "$setOnInsert": {
-                                "thread_id": thread,
-                                "checkpoint_id": cid,
-                                "state": "open",
-                                "found_at": now,
-                            }
-                        },
-                        upsert=True,
-                    )
-                    for thread, cid in interrupted
-                ],
-                ordered=False,
-            )
+        self._open(interrupted)
         if newest_checkpoint:
             stale.update(
                 entry_thread
@@ -215,10 +221,57 @@ class Inbox:
                 )
         if newest is not None:
             # A writer whose clock runs ahead must not push the mark past ours.
-            newest = min(newest, datetime.now(UTC))
-            self.store.meta.update_one({"_id": META_ID}, {"$max": {"mark": newest}}, upsert=True)
-        self._mark = max(filter(None, (mark, newest)), default=None)
+            newest = min(newest, started or datetime.now(UTC))
+        self._advance(max(filter(None, (mark, newest, started))))
+        self.scanned = scanned
         return touched, stale
+
+    def _look_first(self, whole: bool, on_progress: Callable[[Progress], None] | None) -> None:
+        """Read an unseen history: all of it, or one step of it when `whole` is False."""
+        if self._first is None:
+            self._first = FirstLook(self.store)
+            self.progress = self._first.progress
+        first = self._first
+        while not first.done:
+            self._open(first.step(FIRST_LOOK_STEP_SECONDS))
+            if on_progress is not None:
+                on_progress(first.progress)
+            if not whole:
+                break
+        self.scanned = first.progress.read
+        if first.done:
+            self._first = None
+            self.progress = None
+            if first.started is not None:
+                self._advance(first.started)
+            elif first.newest is not None:
+                # A writer whose clock runs ahead must not push the mark past ours.
+                self._advance(min(first.newest, datetime.now(UTC)))
+
+    def _advance(self, reached: datetime) -> None:
+        self.store.meta.update_one({"_id": META_ID}, {"$max": {"mark": reached}}, upsert=True)
+        self._mark = max(filter(None, (self._mark, reached)))
+
+    def _open(self, interrupted: Iterable[tuple[str, str]]) -> None:
+        """Record interrupts as open entries; one already recorded keeps its state."""
+        now = datetime.now(UTC)
+        requests = [
+            UpdateOne(
+                {"_id": _entry_id(thread, cid)},
+                {
+                    "$setOnInsert": {
+                        "thread_id": thread,
+                        "checkpoint_id": cid,
+                        "state": "open",
+                        "found_at": now,
+                    }
+                },
+                upsert=True,
+            )
+            for thread, cid in interrupted
+        ]
+        if requests:
+            self.store.inbox.bulk_write(requests, ordered=False)
 
 
     def _breakpoint_candidates(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pymongo import ASCENDING, DESCENDING, MongoClient
-from pymongo.errors import OperationFailure
+from pymongo.errors import OperationFailure, PyMongoError
 
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.breakpoints import Breakpoints
@@ -12,6 +14,14 @@ from hitl_tui.hitl.decoding import restricted_serde
 CHECKPOINTS = "checkpoints"
 WRITES = "checkpoint_writes"
 MAX_THREAD_ID_BYTES = 1000  # below MongoDB's index key limit, with room for the other keys
+# MongoDBSaver's own lookup of a thread's checkpoints, newest first.
+LATEST_CHECKPOINT_INDEX = [
+    ("thread_id", ASCENDING),
+    ("checkpoint_ns", ASCENDING),
+    ("checkpoint_id", DESCENDING),
+]
+# Interrupt writes alone, in insertion order: a first look reads these, not every write.
+INTERRUPT_INDEX = [("channel", ASCENDING), ("_id", ASCENDING)]
 
 
 def validate_thread_id(thread_id: object) -> str:
@@ -44,6 +54,16 @@ class Store:
         # Static breakpoints of the loaded graph: checkpoints record no sign of them.
         self.breakpoints: Breakpoints | None = None
 
+    def server_time(self) -> datetime | None:
+        """The server's clock, which mints the insertion ids; None if it does not say."""
+        try:
+            local = self.client.admin.command("hello").get("localTime")
+        except PyMongoError:
+            return None
+        if not isinstance(local, datetime):
+            return None
+        return local if local.tzinfo else local.replace(tzinfo=UTC)
+
     def ensure_indexes(self) -> None:
         """Create what the queries need; a no-op when they exist already."""
         wanted = [
@@ -60,15 +80,8 @@ class Store:
                 ],
                 {},
             ),
-            (
-                self.checkpoints,
-                [
-                    ("thread_id", ASCENDING),
-                    ("checkpoint_ns", ASCENDING),
-                    ("checkpoint_id", DESCENDING),
-                ],
-                {"unique": True},
-            ),
+            (self.checkpoints, LATEST_CHECKPOINT_INDEX, {"unique": True}),
+            (self.writes, INTERRUPT_INDEX, {}),
             # The inbox reads "everything inserted since the mark" as a range on `_id`; a bare
             # `_id` range is a full scan on SecantusDB, this compound index is not.
             (self.writes, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),

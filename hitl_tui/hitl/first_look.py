@@ -1,0 +1,101 @@
+"""The first look at a history the inbox has never read, in steps a caller can show.
+
+Only two things decide whether a thread may be waiting for a human: its interrupt writes,
+and its latest checkpoint. The interrupt writes are a small share of all writes and have an
+index of their own, so they are read in one go. The checkpoints are read in thread order,
+along the index MongoDBSaver's own lookups use, newest first within each thread: the first
+document of each thread is its latest, so a thread is decided the moment it is reached, and
+the walk can stop after any thread and go on later from there. A caller gets the tickets of
+the threads walked so far, and how far the walk is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from bson import ObjectId
+
+from hitl_tui.hitl.snapshot import INTERRUPT
+from hitl_tui.hitl.store import INTERRUPT_INDEX, LATEST_CHECKPOINT_INDEX, Store
+
+
+@dataclass
+class Progress:
+    """How far the first look is: checkpoints read of about how many, tickets found."""
+
+    read: int = 0
+    total: int = 0
+    found: int = 0
+
+
+class FirstLook:
+    """Walks an unseen history: `step()` until `done`. Incremental scans then go on from
+    `started`, the server's clock when the walk began (or, from a server that does not
+    tell its time, from the newest document seen)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # Everything inserted from here on is read again by the incremental scans.
+        self.started = store.server_time()
+        self.newest: datetime | None = None
+        self.progress = Progress()
+        self.done = False
+        self._after: str | None = None
+        self._interrupts: dict[str, str] = {}
+        self._read_interrupts()
+        self.progress.total = store.checkpoints.estimated_document_count()
+
+    def _read_interrupts(self) -> None:
+        """The newest interrupted checkpoint of every root thread."""
+        interrupts: dict[str, str] = defaultdict(str)
+        fields = {"thread_id": 1, "checkpoint_id": 1, "checkpoint_ns": 1}
+        for write in self.store.writes.find({"channel": INTERRUPT}, fields).hint(INTERRUPT_INDEX):
+            self._saw(write["_id"])
+            thread = write.get("thread_id")
+            if isinstance(thread, str) and write.get("checkpoint_ns") == "":
+                interrupts[thread] = max(interrupts[thread], str(write.get("checkpoint_id")))
+        self._interrupts = dict(interrupts)
+
+    def step(self, seconds: float | None = None) -> list[tuple[str, str]]:
+        """Walk on (for about `seconds`, or to the end); the (thread, checkpoint) pairs whose
+        interrupt is on the thread's latest checkpoint, found in this step."""
+        if self.done:
+            return []
+        deadline = None if seconds is None else time.monotonic() + seconds
+        query = {
+            "thread_id": {"$gt": self._after} if self._after is not None else {"$gte": ""},
+            "checkpoint_ns": "",
+        }
+        fields = {"thread_id": 1, "checkpoint_id": 1}
+        found: list[tuple[str, str]] = []
+        previous = self._after
+        with self.store.checkpoints.find(query, fields).hint(LATEST_CHECKPOINT_INDEX) as cursor:
+            for doc in cursor:
+                self.progress.read += 1
+                self._saw(doc["_id"])
+                thread = doc.get("thread_id")
+                if not isinstance(thread, str) or thread == previous:
+                    continue  # an older checkpoint of a thread already decided
+                previous = thread
+                self._after = thread
+                interrupted = self._interrupts.get(thread)
+                if interrupted is not None and interrupted >= str(doc.get("checkpoint_id")):
+                    found.append((thread, interrupted))
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+            else:
+                self.done = True
+        self.progress.found += len(found)
+        if self.done:
+            self.progress.total = self.progress.read
+        else:
+            self.progress.total = max(self.progress.total, self.progress.read)
+        return found
+
+    def _saw(self, doc_id: object) -> None:
+        if isinstance(doc_id, ObjectId):
+            when = doc_id.generation_time
+            self.newest = when if self.newest is None or when > self.newest else self.newest
