@@ -15,6 +15,7 @@ from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import (
     PendingInterrupt,
     ThreadSnapshot,
+    has_pending,
     load_snapshot,
     message_as_json,
     message_text,
@@ -56,8 +57,7 @@ def ask(
     if len(text) > MAX_MESSAGE_CHARS:
         raise UsageError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
     thread_id = validate_thread_id(thread_id) if thread_id else new_thread_id()
-    before = load_snapshot(hub.store, thread_id)
-    if before is not None and before.pending:
+    if has_pending(hub.store, thread_id):
         raise UsageError(
             f"thread {thread_id} is waiting for an operator; the new message was not sent"
         )

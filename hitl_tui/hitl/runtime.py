@@ -45,9 +45,11 @@ class Hub:
 
     @cached_property
     def saver(self) -> Any:
-        from langgraph.checkpoint.mongodb import MongoDBSaver
+        from hitl_tui.hitl.saver import LongThreadSaver
 
-        return MongoDBSaver(self.connection.client, self.settings.db_name, serde=self.store.serde)
+        return LongThreadSaver(
+            self.connection.client, self.settings.db_name, serde=self.store.serde
+        )
 
     @cached_property
     def graph(self) -> Any:

@@ -18,6 +18,7 @@ from hitl_tui.hitl.breakpoints import breakpoint_of
 from hitl_tui.hitl.decoding import collecting_notes, folded
 from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.kinds import kind_of
+from hitl_tui.hitl.latest import latest_checkpoint
 from hitl_tui.hitl.store import Store
 
 INTERRUPT = "__interrupt__"
@@ -83,22 +84,35 @@ class ThreadSnapshot:
 
 
 def latest_checkpoint_id(store: Store, thread_id: str) -> str | None:
-    doc = store.checkpoints.find_one(
-        {"thread_id": thread_id, "checkpoint_ns": ""},
-        projection={"checkpoint_id": 1},
-        sort=[("checkpoint_id", -1)],
-    )
+    doc = latest_checkpoint(store.checkpoints, thread_id, projection={"checkpoint_id": 1})
     return doc["checkpoint_id"] if doc else None
+
+
+def has_pending(store: Store, thread_id: str) -> bool:
+    """Whether the thread's latest checkpoint has an interrupt no task has gone past, read
+    from the writes alone: decoding a long conversation to learn this costs a turn dearly."""
+    doc = latest_checkpoint(store.checkpoints, thread_id, projection={"checkpoint_id": 1})
+    if doc is None:
+        return False
+    writes = list(
+        store.writes.find(
+            {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": doc["checkpoint_id"]},
+            {"task_id": 1, "channel": 1},
+        )
+    )
+    completed = {w.get("task_id") for w in writes if w.get("channel") not in _CONTROL_CHANNELS}
+    return any(w.get("channel") == INTERRUPT and w.get("task_id") not in completed for w in writes)
 
 
 def load_snapshot(
     store: Store, thread_id: str, checkpoint_id: str | None = None
 ) -> ThreadSnapshot | None:
     """The thread's latest checkpoint (or `checkpoint_id`), decoded; None if there is none."""
-    query: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
-    if checkpoint_id is not None:
-        query["checkpoint_id"] = checkpoint_id
-    doc = store.checkpoints.find_one(query, sort=[("checkpoint_id", -1)])
+    if checkpoint_id is None:
+        doc = latest_checkpoint(store.checkpoints, thread_id)
+    else:
+        query = {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": checkpoint_id}
+        doc = store.checkpoints.find_one(query)
     if doc is None:
         return None
     cid = str(doc.get("checkpoint_id", ""))
