@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,6 +99,35 @@ def _shown(value: Any) -> str:
     )
 
 
+class _FirstLookProgress:
+    """The first look at a large history, on stderr once it has taken over a second."""
+
+    def __init__(self, after: float = 1.0, every: float = 1.0) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._shown_at = self._clock() + after - every
+        self._every = every
+        self._live = sys.stderr.isatty()
+
+    def __call__(self, progress: Any) -> None:
+        finished = progress.read >= progress.total
+        if self._clock() - self._shown_at < self._every and not (finished and self._shown):
+            return
+        self._shown_at = self._clock()
+        self._shown = True
+        text = (
+            f"reading the history: {progress.read:,} of {progress.total:,} checkpoints, "
+            f"{progress.found:,} pending found"
+        )
+        sys.stderr.write(f"\r{text}\x1b[K" if self._live else text + "\n")
+        if finished and self._live:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    _shown = False
+
+
 def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.inbox import Inbox
     from hitl_tui.hitl.kinds import kind_named
@@ -107,7 +137,9 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
     try:
         _load_graph_for_listing(hub)
         inbox = Inbox(hub.store)
-        items = by_urgency(stamp(inbox.refresh(), settings.sla_policy))
+        items = by_urgency(
+            stamp(inbox.refresh(on_progress=_FirstLookProgress()), settings.sla_policy)
+        )
     finally:
         hub.close()
     if args.json:

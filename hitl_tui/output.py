@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from typing import Any
-
-from rich.console import Console
-from rich.text import Text
 
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.safe_text import visible
 
-_out = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+@cache
+def _console(stderr: bool) -> Any:
+    """Rich is loaded on the first styled line: `--json` output never needs it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+
+def _text(text: str = "", style: str = "") -> Any:
+    from rich.text import Text
+
+    return Text(text, style=style)
 
 
 def error(message: str) -> None:
-    _err.print(Text("hitl-tui: ", style="bold red") + Text(visible(message)))
+    _console(True).print(_text("hitl-tui: ", "bold red") + _text(visible(message)))
 
 
 def note(message: str) -> None:
     """Progress for a person watching; silent when stderr is not a terminal."""
     if sys.stderr.isatty():
-        _err.print(Text(visible(message), style="dim"))
+        _console(True).print(_text(visible(message), "dim"))
 
 
 def json_line(value: Any) -> None:
@@ -32,10 +41,10 @@ def json_line(value: Any) -> None:
 
 def line(*parts: tuple[str, str] | str) -> None:
     """Print styled parts; every string is shown literally."""
-    text = Text()
+    text = _text()
     for part in parts:
         if isinstance(part, tuple):
             text.append(visible(part[0]), style=part[1])
         else:
             text.append(visible(part))
-    _out.print(text)
+    _console(False).print(text)

@@ -33,7 +33,7 @@ from pymongo import UpdateOne
 
 from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
 from hitl_tui.hitl.first_look import FirstLook, Progress
-from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, latest_checkpoint_id, load_snapshot
+from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
 
 META_ID = "inbox"
@@ -134,11 +134,20 @@ class Inbox:
         servers, which would make the cost follow the history again.
         """
         thread_id, checkpoint_id = key
-        if latest_checkpoint_id(self.store, thread_id) != checkpoint_id:
+        # The entry's checkpoint and any newer one, in one indexed range.
+        docs = list(
+            self.store.checkpoints.find(
+                {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": "",
+                    "checkpoint_id": {"$gte": checkpoint_id},
+                },
+                limit=2,
+            )
+        )
+        if len(docs) != 1 or docs[0].get("checkpoint_id") != checkpoint_id:
             return False
-        snapshot = load_snapshot(self.store, thread_id, checkpoint_id)
-        if snapshot is None:
-            return False
+        snapshot = snapshot_of(self.store, thread_id, docs[0])
         if snapshot.problems:
             self.problems[thread_id] = snapshot.problems
         else:
@@ -272,7 +281,6 @@ class Inbox:
         ]
         if requests:
             self.store.inbox.bulk_write(requests, ordered=False)
-
 
     def _breakpoint_candidates(
         self, newest: dict[str, str], touched: dict[tuple[str, str], int]

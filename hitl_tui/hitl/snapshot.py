@@ -113,8 +113,11 @@ def load_snapshot(
     else:
         query = {"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": checkpoint_id}
         doc = store.checkpoints.find_one(query)
-    if doc is None:
-        return None
+    return None if doc is None else snapshot_of(store, thread_id, doc)
+
+
+def snapshot_of(store: Store, thread_id: str, doc: dict) -> ThreadSnapshot:
+    """A checkpoint document of the thread, decoded with the writes attached to it."""
     cid = str(doc.get("checkpoint_id", ""))
     problems: list[str] = []
     with collecting_notes() as notes:
