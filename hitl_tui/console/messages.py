@@ -61,10 +61,12 @@ class AskFailed(Message):
 
 @dataclass
 class InboxRefreshed(Message):
-    """`items` is None when the refresh failed; `complete` False when more are coming."""
+    """`items` is None when the refresh failed; `complete` False when more are coming;
+    `progress` how far the first look at an unseen history is, while there is one."""
 
     items: list | None
     complete: bool = True
+    progress: Any = None
 
 
 @dataclass

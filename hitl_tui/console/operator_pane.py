@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Group
@@ -17,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from hitl_tui.console.answer_box import REASON, AnswerBox, AnswerEditor
 from hitl_tui.console.confirm import ConfirmDecision, ConfirmTakeover
@@ -85,6 +86,9 @@ class OperatorPane(Vertical):
         with Horizontal(id="inbox-header"):
             yield Label("Operator inbox", id="inbox-title")
             yield Label("", id="inbox-count")
+        with Horizontal(id="history-progress"):
+            yield ProgressBar(show_eta=False)
+            yield Label("", id="history-counts")
         yield Input(placeholder="filter (thread, kind, text, operator) · Esc clears", id="filter")
         yield InboxTable(id="inbox")
         with VerticalScroll(id="detail"):
@@ -96,6 +100,7 @@ class OperatorPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
+        self.query_one("#history-progress").display = False
         self.query_one("#answer-box").display = False
         self.query_one("#detail-head").display = False
         self.set_interval(1.0, self._tick)
@@ -134,7 +139,23 @@ class OperatorPane(Vertical):
         except Exception as error:
             self.post_message(ConnectionLost(_describe(error)))
             items = None
-        self.post_message(InboxRefreshed(items, self.inbox.complete))
+        progress = self.inbox.progress
+        if progress is not None:
+            progress = replace(progress)  # a copy: the worker moves on while it is shown
+        self.post_message(InboxRefreshed(items, self.inbox.complete, progress))
+
+    @on(InboxRefreshed)
+    def _show_history_progress(self, event: InboxRefreshed) -> None:
+        """While an unseen history is read, how far, in checkpoints and tickets found."""
+        box = self.query_one("#history-progress")
+        progress = event.progress
+        box.display = progress is not None
+        if progress is not None:
+            self.query_one(ProgressBar).update(total=progress.total, progress=progress.read)
+            self.query_one("#history-counts", Label).update(
+                f" reading the history: {progress.read:,} of {progress.total:,} checkpoints, "
+                f"{progress.found:,} pending found"
+            )
 
     @on(InboxRefreshed)
     def _refreshed(self, event: InboxRefreshed) -> None:

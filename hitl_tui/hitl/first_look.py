@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
+from pymongo.cursor import Cursor
+from pymongo.errors import OperationFailure
 
 from hitl_tui.hitl.snapshot import INTERRUPT
 from hitl_tui.hitl.store import INTERRUPT_INDEX, LATEST_CHECKPOINT_INDEX, Store
+
+WALK_BATCH = 2000  # checkpoints per round trip: progress moves in steps this size
 
 
 @dataclass
@@ -44,6 +48,7 @@ class FirstLook:
         self.progress = Progress()
         self.done = False
         self._after: str | None = None
+        self._cursor: Cursor | None = None
         self._interrupts: dict[str, str] = {}
         self._read_interrupts()
         self.progress.total = store.checkpoints.estimated_document_count()
@@ -65,21 +70,14 @@ class FirstLook:
         if self.done:
             return []
         deadline = None if seconds is None else time.monotonic() + seconds
-        query = {
-            "thread_id": {"$gt": self._after} if self._after is not None else {"$gte": ""},
-            "checkpoint_ns": "",
-        }
-        fields = {"thread_id": 1, "checkpoint_id": 1}
         found: list[tuple[str, str]] = []
-        previous = self._after
-        with self.store.checkpoints.find(query, fields).hint(LATEST_CHECKPOINT_INDEX) as cursor:
-            for doc in cursor:
+        try:
+            for doc in self._walk():
                 self.progress.read += 1
                 self._saw(doc["_id"])
                 thread = doc.get("thread_id")
-                if not isinstance(thread, str) or thread == previous:
+                if not isinstance(thread, str) or thread == self._after:
                     continue  # an older checkpoint of a thread already decided
-                previous = thread
                 self._after = thread
                 interrupted = self._interrupts.get(thread)
                 if interrupted is not None and interrupted >= str(doc.get("checkpoint_id")):
@@ -88,12 +86,29 @@ class FirstLook:
                     break
             else:
                 self.done = True
+        except OperationFailure:  # the server let the cursor go: walk on from the last thread
+            self._cursor = None
         self.progress.found += len(found)
         if self.done:
             self.progress.total = self.progress.read
+            self._cursor = None
         else:
             self.progress.total = max(self.progress.total, self.progress.read)
         return found
+
+    def _walk(self) -> Cursor:
+        """One cursor for the whole walk: some servers read every matching document before
+        they answer at all, so a new query for each step would read the history again."""
+        if self._cursor is None:
+            after = {"$gt": self._after} if self._after is not None else {"$gte": ""}
+            self._cursor = (
+                self.store.checkpoints.find(
+                    {"thread_id": after, "checkpoint_ns": ""}, {"thread_id": 1, "checkpoint_id": 1}
+                )
+                .hint(LATEST_CHECKPOINT_INDEX)
+                .batch_size(WALK_BATCH)
+            )
+        return self._cursor
 
     def _saw(self, doc_id: object) -> None:
         if isinstance(doc_id, ObjectId):
