@@ -374,11 +374,7 @@ def startup(uri: str, runs: int) -> list[float] | None:
                     "admin",
                 ]
             )
-            subprocess.run(
-                ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
-                env=env,
-                check=True,
-            )
+            new_tmux_session(session, command, env)
             try:
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
@@ -397,6 +393,20 @@ def startup(uri: str, runs: int) -> list[float] | None:
     finally:
         hub.connection.client.drop_database(db_name)
         hub.close()
+
+
+def new_tmux_session(session: str, command: str, env: dict[str, str]) -> None:
+    """A tmux server whose last session just ended may still be exiting: ask again."""
+    for attempt in range(3):
+        started = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
+            env=env,
+            capture_output=True,
+        )
+        if started.returncode == 0:
+            return
+        time.sleep(0.2 * (attempt + 1))
+    started.check_returncode()
 
 
 # -- 6. a turn on a long conversation ------------------------------------------------------
