@@ -171,14 +171,18 @@ class Inbox:
         shared = meta.get("mark")
         shared = shared.replace(tzinfo=UTC) if isinstance(shared, datetime) else None
         mark = min(shared, self._mark) if shared and self._mark else shared or self._mark
-        if mark is None or self._first is not None:
+        # A graph with static breakpoints needs every write once (a stop writes nothing).
+        if self.store.breakpoints is None and (mark is None or self._first is not None):
             self._look_first(whole, on_progress)
             return {}, set()
         started = self.store.server_time()  # taken before any read: see the module's notes
-        lower = mark - RESCAN_MARGIN
-        since: dict = {"checkpoint_ns": "", "_id": {"$gte": ObjectId.from_datetime(lower)}}
-        answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
-        stale: set[str] = {doc["thread_id"] for doc in answered}
+        since: dict = {"checkpoint_ns": ""}  # root graphs only: subgraph interrupts reach them
+        stale: set[str] = set()
+        if mark is not None:
+            lower = mark - RESCAN_MARGIN
+            since["_id"] = {"$gte": ObjectId.from_datetime(lower)}
+            answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
+            stale.update(doc["thread_id"] for doc in answered)
         scanned = 0
         newest: datetime | None = None
 
@@ -231,7 +235,9 @@ class Inbox:
         if newest is not None:
             # A writer whose clock runs ahead must not push the mark past ours.
             newest = min(newest, started or datetime.now(UTC))
-        self._advance(max(filter(None, (mark, newest, started))))
+        reached = max(filter(None, (mark, newest, started)), default=None)
+        if reached is not None:
+            self._advance(reached)
         self.scanned = scanned
         return touched, stale
 
