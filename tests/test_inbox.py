@@ -14,6 +14,7 @@ from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import RESCAN_MARGIN, Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
+from hitl_tui.hitl.store import Store
 
 SEED = Path(__file__).parent / "seed_app" / "graph.py"
 
@@ -229,3 +230,11 @@ def test_a_whole_first_look_reports_its_progress(hub):
     assert sorted(_threads(items)) == sorted(asked)
     read, total, found = reports[-1]
     assert read == total == hub.store.checkpoints.count_documents({}) and found == 2
+
+
+def test_a_first_look_works_on_a_database_without_our_indexes(hub, mongo, db_name):
+    """Another program's database, never prepared by us: the walk must not need our index."""
+    ask(hub, "Please call me back about my invoice", "t-bare")
+    hub.store.checkpoints.drop_indexes()
+    bare = Store(mongo, db_name)  # a new Store: nothing cached about indexes
+    assert _threads(Inbox(bare).refresh()) == ["t-bare"]

@@ -50,6 +50,7 @@ class FirstLook:
         self._after: str | None = None
         self._cursor: Cursor | None = None
         self._interrupts: dict[str, str] = {}
+        self._hint = LATEST_CHECKPOINT_INDEX if _has_index(store, LATEST_CHECKPOINT_INDEX) else None
         self._read_interrupts()
         self.progress.total = store.checkpoints.estimated_document_count()
 
@@ -73,6 +74,7 @@ class FirstLook:
             return []
         deadline = None if seconds is None else time.monotonic() + seconds
         found: list[tuple[str, str]] = []
+        read_before = self.progress.read
         try:
             for doc in self._walk():
                 self.progress.read += 1
@@ -90,6 +92,8 @@ class FirstLook:
                 self.done = True
         except OperationFailure:  # the server let the cursor go: walk on from the last thread
             self._cursor = None
+            if self.progress.read == read_before:
+                raise  # not a lost cursor: the query itself is refused
         self.progress.found += len(found)
         if self.done:
             self.progress.total = self.progress.read
@@ -103,16 +107,22 @@ class FirstLook:
         they answer at all, so a new query for each step would read the history again."""
         if self._cursor is None:
             after = {"$gt": self._after} if self._after is not None else {"$gte": ""}
-            self._cursor = (
-                self.store.checkpoints.find(
-                    {"thread_id": after, "checkpoint_ns": ""}, {"thread_id": 1, "checkpoint_id": 1}
-                )
-                .hint(LATEST_CHECKPOINT_INDEX)
-                .batch_size(WALK_BATCH)
-            )
+            cursor = self.store.checkpoints.find(
+                {"thread_id": after, "checkpoint_ns": ""}, {"thread_id": 1, "checkpoint_id": 1}
+            ).batch_size(WALK_BATCH)
+            self._cursor = cursor.hint(self._hint) if self._hint is not None else cursor
         return self._cursor
 
     def _saw(self, doc_id: object) -> None:
         if isinstance(doc_id, ObjectId):
             when = doc_id.generation_time
             self.newest = when if self.newest is None or when > self.newest else self.newest
+
+
+def _has_index(store: Store, keys: list[tuple[str, int]]) -> bool:
+    """Whether the checkpoints have this index: a hint naming a missing one is refused."""
+    wanted = [(field, int(direction)) for field, direction in keys]
+    return any(
+        [(field, int(direction)) for field, direction in info["key"]] == wanted
+        for info in store.checkpoints.index_information().values()
+    )
