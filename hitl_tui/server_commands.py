@@ -170,7 +170,12 @@ def release_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def ask_command(settings: Settings, args: argparse.Namespace) -> int:
     with _source(settings) as source:
-        result = source.ask(args.text, args.assistant, args.thread)
+        result = source.ask(
+            args.text,
+            args.assistant,
+            args.thread,
+            on_message=None if args.json else _print_message,
+        )
     if args.json:
         output.json_line(result.as_json())
     elif result.status == "waiting":
@@ -179,7 +184,5 @@ def ask_command(settings: Settings, args: argparse.Namespace) -> int:
         )
         output.line(("answer it with: ", "dim"), f"hitl-tui resume {result.thread_id} --data TEXT")
     else:
-        if result.answer:
-            output.line(("assistant: ", "bold green"), result.answer)
         output.line(("thread ", "dim"), (result.thread_id, "dim"))
     return 0

@@ -160,8 +160,12 @@ def test_a_claimed_ticket_waits_for_release_then_runs_the_edited_action(
 
 
 def test_middleware_batch_is_approved_as_a_whole(env, sdk, source):
-    thread = started(sdk, "batched", {"messages": [{"role": "user", "content": "tidy up"}]})
-    [item] = source.thread(thread).pending
+    shown: list = []
+    asked = source.ask("tidy up", "batched", on_message=shown.append)
+    assert [m.type for m in shown] == ["human", "ai"]
+    assert [c["name"] for c in shown[1].tool_calls] == ["send_email", "wipe_disk"]
+    thread = asked.thread_id
+    [item] = asked.pending
     assert item.kind == "hitl_request" and item.graph_id == "batched"
 
     cli_json(["resume", thread, "--approve"], env)

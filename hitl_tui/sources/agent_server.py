@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -185,13 +185,22 @@ class AgentServerSource:
         )
 
     # -- the user's side -------------------------------------------------------------
-    def ask(self, text: str, assistant: str | None, thread_id: str | None = None) -> AskResult:
-        """Start a run with one user message; the answer, or the ticket now waiting."""
+    def ask(
+        self,
+        text: str,
+        assistant: str | None,
+        thread_id: str | None = None,
+        on_message: Callable[[Any], None] | None = None,
+    ) -> AskResult:
+        """Start a run with one user message; the answer, or the ticket now waiting.
+
+        `on_message` gets each message the run added, once it has ended."""
         if not text.strip():
             raise UsageError("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise UsageError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
         assistant_id = self.assistant_for(assistant)
+        seen = 0
         if thread_id is None:
             with server_errors(self.url):
                 thread_id = str(self.client.threads.create()["thread_id"])
@@ -199,10 +208,12 @@ class AgentServerSource:
             _check_uuid(thread_id)
             with server_errors(self.url):
                 self.client.threads.create(thread_id=thread_id, if_exists="do_nothing")
-            if self.thread(thread_id).pending:
+            before = self.thread(thread_id)
+            if before.pending:
                 raise UsageError(
                     f"thread {thread_id} is waiting for an operator; the new message was not sent"
                 )
+            seen = len(before.messages)
         with server_errors(self.url, missing=f"assistant {assistant_id!r} not found"):
             result = self.client.runs.wait(
                 thread_id,
@@ -212,6 +223,8 @@ class AgentServerSource:
             )
         _raise_if_failed(result, f"the run on thread {thread_id}")
         after = self.thread(thread_id)
+        for message in after.messages[seen:] if on_message is not None else []:
+            on_message(message)
         if after.pending:
             return AskResult(thread_id, "waiting", None, list(after.pending))
         return AskResult(thread_id, "answered", last_answer(after.messages), [])
