@@ -53,20 +53,25 @@ def _import(target: str) -> Any:
         ) from None
 
 
-def _keep_own_serializer(brought: Any, ours: Any) -> None:
-    """A graph compiled with its own checkpointer may encrypt or encode state its own way:
-    our saver then reads and writes with that serializer (a plain default one is not
-    taken, so decoding stays strict)."""
-    serde = getattr(brought, "serde", None) if isinstance(brought, BaseCheckpointSaver) else None
+def _keep_own_settings(brought: Any, ours: Any) -> None:
+    """A graph compiled with its own checkpointer keeps what that saver was set up with:
+    its serializer (it may encrypt or encode state its own way; a plain default one is not
+    taken, so decoding stays strict) and its time-to-live for checkpoints."""
+    if not isinstance(brought, BaseCheckpointSaver):
+        return
+    serde = getattr(brought, "serde", None)
     if serde is not None and type(serde) is not JsonPlusSerializer:
         ours.serde = serde
+    ttl = getattr(brought, "ttl", None)
+    if ttl is not None and hasattr(ours, "ttl"):
+        ours.ttl = ttl
 
 
 def _as_compiled(obj: Any, checkpointer: Any, spec: str, depth: int = 0) -> Pregel:
     if isinstance(obj, StateGraph):
         return obj.compile(checkpointer=checkpointer)
     if isinstance(obj, Pregel):
-        _keep_own_serializer(obj.checkpointer, checkpointer)
+        _keep_own_settings(obj.checkpointer, checkpointer)
         return obj.copy(update={"checkpointer": checkpointer})
     if callable(obj) and depth == 0:
         try:

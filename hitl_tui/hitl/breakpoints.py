@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hitl_tui.hitl import langgraph_compat as compat
+from hitl_tui.hitl.langgraph_compat import ThreadView
+
 ALL = "*"
 
 
@@ -37,36 +40,24 @@ def breakpoints_of(graph: Any) -> Breakpoints | None:
     return Breakpoints(before, after) if before or after else None
 
 
-def breakpoint_of(store: Any, doc: dict, checkpoint: dict, next_nodes: list[str]) -> dict | None:
+def breakpoint_of(store: Any, view: ThreadView) -> dict | None:
     """`{when, next, state_keys}` when this checkpoint is a stop at a breakpoint."""
     stops = getattr(store, "breakpoints", None)
-    if stops is None or not next_nodes:
+    if stops is None or not view.next:
         return None
-    if any(stops.stops_before(node) for node in next_nodes):
+    if any(stops.stops_before(node) for node in view.next):
         when = "before"
-    elif stops.after and any(stops.stops_after(node) for node in _nodes_that_ran(store, doc)):
+    elif stops.after and any(stops.stops_after(node) for node in _nodes_that_ran(store, view)):
         when = "after"
     else:
         return None
-    values = checkpoint.get("channel_values")
-    keys = sorted(
-        key
-        for key in (values if isinstance(values, dict) else {})
-        if isinstance(key, str) and not key.startswith(("branch:", "__", "start:", "join:"))
-    )
-    return {"when": when, "next": list(next_nodes), "state_keys": keys}
+    return {"when": when, "next": list(view.next), "state_keys": compat.state_keys(view.values)}
 
 
-def _nodes_that_ran(store: Any, doc: dict) -> set[str]:
-    parent = doc.get("parent_checkpoint_id")
+def _nodes_that_ran(store: Any, view: ThreadView) -> set[str]:
+    parent = view.document.get("parent_checkpoint_id")
     if not parent:
         return set()
-    ran = set()
-    for write in store.writes.find(
-        {"thread_id": doc.get("thread_id"), "checkpoint_ns": "", "checkpoint_id": parent},
-        {"task_path": 1},
-    ):
-        path = write.get("task_path")
-        if isinstance(path, str) and path.startswith("~__pregel_pull,"):
-            ran.add(path.split(",", 1)[1].strip())
-    return ran
+    return compat.pulled_nodes(
+        compat.writes_of(store.writes, view.thread_id, parent, {"task_path": 1})
+    )

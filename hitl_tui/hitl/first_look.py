@@ -20,7 +20,7 @@ from bson import ObjectId
 from pymongo.cursor import Cursor
 from pymongo.errors import OperationFailure
 
-from hitl_tui.hitl.snapshot import INTERRUPT
+from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.store import LATEST_CHECKPOINT_INDEX, Store
 
 WALK_BATCH = 2000  # checkpoints per round trip: progress moves in steps this size

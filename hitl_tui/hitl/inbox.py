@@ -33,7 +33,8 @@ from pymongo import UpdateOne
 
 from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
 from hitl_tui.hitl.first_look import FirstLook, Progress
-from hitl_tui.hitl.snapshot import INTERRUPT, PendingInterrupt, snapshot_of
+from hitl_tui.hitl.langgraph_compat import INTERRUPT
+from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
 
 META_ID = "inbox"

@@ -14,18 +14,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from hitl_tui.hitl import langgraph_compat as compat
 from hitl_tui.hitl.breakpoints import breakpoint_of
 from hitl_tui.hitl.decoding import collecting_notes, folded
 from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.kinds import kind_of
 from hitl_tui.hitl.latest import latest_checkpoint
 from hitl_tui.hitl.store import Store
-
-INTERRUPT = "__interrupt__"
-RESUME = "__resume__"
-ERROR = "__error__"
-NULL_TASK_ID = "00000000-0000-0000-0000-000000000000"
-_CONTROL_CHANNELS = {INTERRUPT, RESUME, ERROR, "__scheduled__"}
 
 
 @dataclass
@@ -100,8 +95,7 @@ def has_pending(store: Store, thread_id: str) -> bool:
             {"task_id": 1, "channel": 1},
         )
     )
-    completed = {w.get("task_id") for w in writes if w.get("channel") not in _CONTROL_CHANNELS}
-    return any(w.get("channel") == INTERRUPT and w.get("task_id") not in completed for w in writes)
+    return compat.has_waiting_interrupt(writes)
 
 
 def load_snapshot(
@@ -118,38 +112,41 @@ def load_snapshot(
 
 def snapshot_of(store: Store, thread_id: str, doc: dict) -> ThreadSnapshot:
     """A checkpoint document of the thread, decoded with the writes attached to it."""
-    cid = str(doc.get("checkpoint_id", ""))
-    problems: list[str] = []
     with collecting_notes() as notes:
-        checkpoint = _decode(store, doc, "checkpoint", problems) or {}
-        if not isinstance(checkpoint, dict):
-            problems.append("checkpoint is not a mapping")
-            checkpoint = {}
-        writes = list(
-            store.writes.find({"thread_id": thread_id, "checkpoint_ns": "", "checkpoint_id": cid})
-        )
-        channel_values = checkpoint.get("channel_values") or {}
-        messages = channel_values.get("messages") if isinstance(channel_values, dict) else None
-        messages = list(messages) if isinstance(messages, list) else []
-        created_at = _created_at(checkpoint, doc)
-        sends = channel_values.get("__pregel_tasks") if isinstance(channel_values, dict) else None
-        pending = _pending(store, thread_id, cid, created_at, writes, messages, problems)
-        _name_pushed_nodes(pending, writes, sends)
-    nodes = _next_nodes(checkpoint, pending)
-    if not writes and not pending:
-        stop = breakpoint_of(store, doc, checkpoint, nodes)
+        view = compat.view_of(doc, store.writes, store.serde, thread_id)
+        messages = view.messages
+        created_at = _created_at(view.checkpoint, doc)
+        tool_calls = last_tool_calls(messages)
+        pending = [
+            PendingInterrupt(
+                thread_id=thread_id,
+                interrupt_id=raw.interrupt_id,
+                kind=kind_of(raw.value).name,
+                value=raw.value,
+                tool_calls=tool_calls,
+                created_at=created_at,
+                checkpoint_id=view.checkpoint_id,
+                task_id=raw.task_id,
+                node=raw.node,
+                response_schema=raw.response_schema,
+            )
+            for raw in view.interrupts
+        ]
+    problems = view.problems
+    if not view.writes and not pending:
+        stop = breakpoint_of(store, view)
         if stop is not None:
             pending = [
                 PendingInterrupt(
                     thread_id=thread_id,
-                    interrupt_id=f"breakpoint-{cid}",
+                    interrupt_id=f"breakpoint-{view.checkpoint_id}",
                     kind="breakpoint",
                     value=stop,
-                    tool_calls=last_tool_calls(messages),
+                    tool_calls=tool_calls,
                     created_at=created_at,
-                    checkpoint_id=cid,
+                    checkpoint_id=view.checkpoint_id,
                     task_id="",
-                    node=nodes[0],
+                    node=view.next[0],
                 )
             ]
     note = folded(notes)
@@ -157,22 +154,14 @@ def snapshot_of(store: Store, thread_id: str, doc: dict) -> ThreadSnapshot:
         problems.append(note)
     return ThreadSnapshot(
         thread_id=thread_id,
-        checkpoint_id=cid,
+        checkpoint_id=view.checkpoint_id,
         created_at=created_at,
         messages=messages,
-        next=nodes,
+        next=view.next,
         pending=pending,
         problems=problems,
-        write_count=len(writes),
+        write_count=len(view.writes),
     )
-
-
-def _decode(store: Store, doc: dict, field_name: str, problems: list[str]) -> Any:
-    try:
-        return store.serde.loads_typed((doc["type"], doc[field_name]))
-    except Exception as error:  # any foreign or corrupted document
-        problems.append(f"undecodable {field_name}: {type(error).__name__}")
-        return None
 
 
 def _created_at(checkpoint: dict, doc: dict) -> datetime:
@@ -187,95 +176,6 @@ def _created_at(checkpoint: dict, doc: dict) -> datetime:
     if hasattr(oid, "generation_time"):
         return oid.generation_time
     return datetime.now(UTC)
-
-
-def _node_of(task_path: object) -> str:
-    """The node of a pull task (`~__pregel_pull, NODE`); "?" for pushed tasks (Send)."""
-    if isinstance(task_path, str) and task_path.startswith("~__pregel_pull,"):
-        return task_path.split(",", 1)[1].strip() or "?"
-    return "?"
-
-
-def _name_pushed_nodes(pending: list[PendingInterrupt], writes: list[dict], sends: Any) -> None:
-    """A `Send` task's path holds its index in the checkpoint's pending sends: name its node."""
-    if not isinstance(sends, list):
-        return
-    paths = {str(w.get("task_id", "")): w.get("task_path") for w in writes}
-    for item in pending:
-        path = paths.get(item.task_id)
-        if item.node != "?" or not isinstance(path, str):
-            continue
-        parts = [p.strip() for p in path.split(",")]
-        if len(parts) >= 2 and parts[0] == "~__pregel_push" and parts[1].isdigit():
-            index = int(parts[1])
-            node = getattr(sends[index], "node", None) if index < len(sends) else None
-            if isinstance(node, str):
-                item.node = node
-
-
-def _pending(
-    store: Store,
-    thread_id: str,
-    checkpoint_id: str,
-    created_at: datetime,
-    writes: list[dict],
-    messages: list[Any],
-    problems: list[str],
-) -> list[PendingInterrupt]:
-    completed_tasks = {
-        w.get("task_id") for w in writes if w.get("channel") not in _CONTROL_CHANNELS
-    }
-    tool_calls = last_tool_calls(messages)
-    pending: list[PendingInterrupt] = []
-    seen: dict[str, PendingInterrupt] = {}
-    # The same interrupt is written by every task it bubbles through (a functional-API
-    # task and its entrypoint): one ticket per id, named after the node that knows most.
-    for write in sorted(writes, key=lambda w: (str(w.get("task_id")), w.get("idx", 0))):
-        if write.get("channel") != INTERRUPT or write.get("task_id") in completed_tasks:
-            continue
-        interrupts = _decode(store, write, "value", problems)
-        if interrupts is None:
-            continue
-        if not isinstance(interrupts, list | tuple):
-            interrupts = [interrupts]
-        for interrupt in interrupts:
-            value = getattr(interrupt, "value", interrupt)
-            interrupt_id = str(getattr(interrupt, "id", "") or write.get("task_id", ""))
-            node = _node_of(write.get("task_path"))
-            earlier = seen.get(interrupt_id)
-            if earlier is not None:
-                if earlier.node == "?" and node != "?":
-                    earlier.node = node
-                continue
-            item = PendingInterrupt(
-                thread_id=thread_id,
-                interrupt_id=interrupt_id,
-                kind=kind_of(value).name,
-                value=value,
-                tool_calls=tool_calls,
-                created_at=created_at,
-                checkpoint_id=checkpoint_id,
-                task_id=str(write.get("task_id", "")),
-                node=node,
-                response_schema=getattr(interrupt, "response_schema", None),
-            )
-            seen[interrupt_id] = item
-            pending.append(item)
-    return pending
-
-
-def _next_nodes(checkpoint: dict, pending: list[PendingInterrupt]) -> list[str]:
-    """Nodes due to run next: those whose `branch:to:NODE` trigger still holds a value."""
-    values = checkpoint.get("channel_values")
-    nodes: list[str] = []
-    if isinstance(values, dict):
-        for channel in values:
-            if isinstance(channel, str) and channel.startswith("branch:to:"):
-                nodes.append(channel.removeprefix("branch:to:"))
-    for item in pending:
-        if item.node not in nodes and item.node != "?":
-            nodes.append(item.node)
-    return nodes
 
 
 def last_tool_calls(messages: list[Any]) -> list[dict]:

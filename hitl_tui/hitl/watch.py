@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pymongo.change_stream import ChangeStream
 from pymongo.errors import OperationFailure, PyMongoError
 
-from hitl_tui.hitl.snapshot import INTERRUPT
+from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.store import CHECKPOINTS, WRITES, Store
 
 _log = logging.getLogger(__name__)
