@@ -24,10 +24,12 @@ serve: install
 
 test: install
 	$(BIN)/ruff check hitl_tui tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check hitl_tui tests benchmarks
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m benchmarks.run

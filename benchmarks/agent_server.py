@@ -22,7 +22,7 @@ from typing import Any
 
 from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.kinds import APPROVE, Decision
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 from hitl_tui.sources.agent_server import AgentServerSource
 

@@ -19,7 +19,7 @@ from bson import ObjectId
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 
 _counter = itertools.count(1)
 _MACHINE = os.urandom(5)

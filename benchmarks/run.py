@@ -32,8 +32,8 @@ from benchmarks.oncall import oncall_figures, oncall_rows
 from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import Inbox
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.watch import ChangeWatcher
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 
 PENDING = 50
@@ -133,7 +133,7 @@ WRITER = """
 import json, sys, time
 from langgraph.checkpoint.mongodb import MongoDBSaver
 from hitl_tui.hitl.conversation import ask
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 
 saved_at = {}
@@ -238,7 +238,7 @@ OPERATOR = """
 import json, sys, time
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 hub = Hub(Settings(_env_file=None, mongodb_uri=sys.argv[1], db_name=sys.argv[2]))
 hub.graph

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hitl_tui import __version__
-from hitl_tui.errors import DatabaseUnavailable, HitlError, UsageError
+from hitl_tui.errors import HitlError, UsageError, exit_code_of, user_message
 
 EPILOG = """\
 examples:
@@ -204,18 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error("interrupted")
         return 130
     except Exception as error:  # a last resort: one line, never a traceback
-        from pymongo.errors import ConnectionFailure, DocumentTooLarge
-
-        if isinstance(error, DocumentTooLarge):
-            output.error("too large: MongoDB stores at most 16 MB per document")
-            return UsageError.exit_code
-        from hitl_tui.db.client import human_error
-
-        if isinstance(error, ConnectionFailure):
-            output.error(human_error(error))
-            return DatabaseUnavailable.exit_code
-        output.error(f"unexpected error: {human_error(error)}")
-        return 1
+        output.error(user_message(error, "unexpected error"))
+        return exit_code_of(error)
 
 
 def settings_from(args: argparse.Namespace) -> Any:

@@ -16,7 +16,7 @@ from hitl_tui.settings import Settings
 
 
 def _hub(settings: Settings, graph: str | None) -> Any:
-    from hitl_tui.hitl.runtime import Hub
+    from hitl_tui.runtime import Hub
 
     if settings.uses_embedded_db:
         from hitl_tui.db.embedded import EmbeddedServer

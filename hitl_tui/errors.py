@@ -35,3 +35,30 @@ class AuditBroken(HitlError):
     """`audit --verify` found an altered, inserted or missing event."""
 
     exit_code = 6
+
+
+def user_message(error: BaseException, failed: str | None = None) -> str:
+    """The one line a person sees for any error, on every surface (CLI, console, toasts).
+
+    Ours say what to do; a lost database says where and for how long we tried; anything
+    else is named after what `failed`, never shown as a bare exception or a traceback.
+    """
+    if isinstance(error, HitlError):
+        return str(error)
+    from hitl_tui.db.client import human_error, is_database_lost, is_too_large
+
+    if is_too_large(error):
+        return "too large: MongoDB stores at most 16 MB per document"
+    line = human_error(error)
+    return line if failed is None or is_database_lost(error) else f"{failed}: {line}"
+
+
+def exit_code_of(error: BaseException) -> int:
+    """The command-line exit code for an error (DESIGN.md section 3)."""
+    if isinstance(error, HitlError):
+        return error.exit_code
+    from hitl_tui.db.client import is_database_lost, is_too_large
+
+    if is_too_large(error):
+        return UsageError.exit_code
+    return DatabaseUnavailable.exit_code if is_database_lost(error) else 1

@@ -14,7 +14,7 @@ import pytest
 from pymongo import MongoClient
 
 from hitl_tui.db.embedded import EmbeddedServer
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 
 # The developer's own configuration must never leak into a test.

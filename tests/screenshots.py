@@ -29,7 +29,7 @@ from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.kinds import EDIT, RESPOND, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 from tests.console_helpers import visible_text, wait_until
 from tests.frozen import FROZEN_URI, freeze_thread_times, frozen_clock

@@ -20,7 +20,7 @@ from langgraph_sdk import get_sync_client
 from hitl_tui.errors import HitlError
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.kinds import APPROVE, Decision
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.sources.agent_server import AgentServerSource
 from hitl_tui.sources.server_errors import ServerRefused
 from tests.agent_server_launch import (

@@ -17,13 +17,13 @@ from hitl_tui.errors import UsageError
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.kinds import APPROVE, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.conftest import run_cli
 
 APPENDER = """
 import os, sys, time
 from hitl_tui.hitl import audit
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 gate, ready, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 hub = Hub(Settings())

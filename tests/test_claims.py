@@ -15,8 +15,8 @@ from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from hitl_tui.hitl.resume import ResumeFailed, resume
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import load_snapshot
+from hitl_tui.runtime import Hub
 from tests.conftest import run_cli
 
 DELETE = ["--graph", "tests.graphs_faults:delete_graph"]

@@ -7,7 +7,7 @@ from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import Inbox
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.console_helpers import visible_text, wait_until
 
 HOSTILE = "[bold red]boom[/] \x1b[31mred\x1b[0m $(rm -rf)"

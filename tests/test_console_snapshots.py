@@ -9,7 +9,7 @@ from hitl_tui.console.app import HitlApp
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.status_bar import StatusBar
 from hitl_tui.hitl.conversation import ask
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.console_helpers import visible_text, wait_until
 from tests.frozen import FROZEN_URI, freeze_thread_times, frozen_clock
 

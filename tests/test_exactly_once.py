@@ -19,8 +19,8 @@ from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.conversation import thread as load_thread
 from hitl_tui.hitl.kinds import RESPOND, Decision
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import load_snapshot
+from hitl_tui.runtime import Hub
 from tests.conftest import run_cli
 
 LONG = ["--graph", "tests.graphs_faults:long_action_graph"]

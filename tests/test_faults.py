@@ -13,7 +13,7 @@ import pytest
 
 from hitl_tui.console.app import HitlApp
 from hitl_tui.db.embedded import EmbeddedServer
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 from tests.conftest import run_cli
 from tests.console_helpers import wait_until

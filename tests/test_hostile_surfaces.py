@@ -34,8 +34,8 @@ from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.kinds import JSON, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.safe_text import one_line, visible
+from hitl_tui.runtime import Hub
 from tests.console_helpers import visible_text, wait_until
 
 ATTACKS = [

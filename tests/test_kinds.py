@@ -12,8 +12,8 @@ from hitl_tui.errors import UsageError
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import load_snapshot
+from hitl_tui.runtime import Hub
 from tests import graphs_hitl
 from tests.conftest import run_cli
 

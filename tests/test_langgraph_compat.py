@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
 from hitl_tui.hitl import langgraph_compat as compat
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 
 
 def _answer_first_branch(hub: Hub, config: dict) -> None:

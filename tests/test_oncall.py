@@ -12,9 +12,9 @@ from langgraph.checkpoint.mongodb import MongoDBSaver
 
 from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.hitl.inbox import Inbox
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.sinks import WebhookOutput
 from hitl_tui.hitl.sla import OverdueTracker, SlaError, by_urgency, parse_sla, stamp
+from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 from tests.conftest import run_cli
 from tests.graphs_oncall import answer_ticket, open_ticket

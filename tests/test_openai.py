@@ -7,7 +7,7 @@ import json
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.conftest import run_cli
 from tests.fake_openai import FakeOpenAI
 

@@ -15,8 +15,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.kinds import Decision
 from hitl_tui.hitl.resume import resume
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.snapshot import load_snapshot
+from hitl_tui.runtime import Hub
 from tests.conftest import run_cli
 
 PATTERNS = "tests.graphs.patterns"

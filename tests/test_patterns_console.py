@@ -9,7 +9,7 @@ from hitl_tui.console.app import HitlApp
 from hitl_tui.console.confirm import ConfirmDecision
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.operator_pane import OperatorPane
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.console_helpers import wait_until
 
 

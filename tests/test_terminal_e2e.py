@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.runtime import Hub
 from tests.test_hostile_surfaces import plant, raw_leaks
 
 TITLE_AND_CLIPBOARD = "\x1b]2;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x1b\\\u202e"

@@ -14,9 +14,9 @@ from pymongo import MongoClient
 from pymongo.errors import AutoReconnect
 
 from hitl_tui.hitl.conversation import ask
-from hitl_tui.hitl.runtime import Hub
 from hitl_tui.hitl.store import Store
 from hitl_tui.hitl.watch import PIPELINE, ChangeWatcher
+from hitl_tui.runtime import Hub
 
 
 def _wait_for(condition, timeout: float = 10.0) -> bool:

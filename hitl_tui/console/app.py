@@ -98,19 +98,15 @@ class HitlApp(App):
     # -- connecting -----------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def _connect(self) -> None:
-        from hitl_tui.errors import HitlError
-        from hitl_tui.hitl.runtime import Hub
+        from hitl_tui.runtime import Hub
 
         try:
             hub = Hub(self.settings, self.graph_spec)
             hub.model_label  # noqa: B018 (resolve the model off the UI thread)
-        except HitlError as error:
-            self.post_message(HubFailed(str(error), self._backoff))
-            return
         except Exception as error:  # pymongo can raise others while a server starts
-            from hitl_tui.db.client import human_error
+            from hitl_tui.errors import user_message
 
-            self.post_message(HubFailed(human_error(error), self._backoff))
+            self.post_message(HubFailed(user_message(error), self._backoff))
             return
         self.post_message(HubReady(hub))
 
@@ -196,11 +192,10 @@ class HitlApp(App):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """One place for unexpected worker errors: shown, never fatal."""
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            from hitl_tui.db.client import human_error
+            from hitl_tui.errors import user_message
 
             self.notify(
-                f"Something failed in the background: {human_error(error)}. "
+                f"Something failed in the background: {user_message(event.worker.error)}. "
                 "The console keeps running; try again.",
                 title="Error",
                 severity="error",

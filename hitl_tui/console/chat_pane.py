@@ -21,6 +21,8 @@ from hitl_tui.console.messages import (
 )
 from hitl_tui.console.render import plain
 from hitl_tui.console.transcript import Transcript
+from hitl_tui.db.client import is_database_error
+from hitl_tui.errors import user_message
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.safe_text import visible
 from hitl_tui.hitl.snapshot import message_as_json, message_text
@@ -128,7 +130,7 @@ class ChatPane(Vertical):
         try:
             result = ask(self.hub, text, thread_id)
         except Exception as error:
-            self.post_message(AskFailed(thread_id, text, _describe(error)))
+            self.post_message(AskFailed(thread_id, text, user_message(error, "the agent failed")))
             return
         self.post_message(AskFinished(thread_id, result))
 
@@ -226,7 +228,9 @@ class ChatPane(Vertical):
                 notes = decision_notes(self.hub.store, thread_id, self._notes_cache)
             self.post_message(ConnectionBack())
         except Exception as error:  # the database went away: say so, keep polling
-            self.post_message(ConnectionLost(_describe(error)))
+            if not is_database_error(error):
+                raise  # a bug, not the database: the app's worker-error handler shows it
+            self.post_message(ConnectionLost(user_message(error)))
         finally:
             self.post_message(ThreadLoaded(thread_id, snapshot, notes))
 
@@ -276,11 +280,3 @@ class ChatPane(Vertical):
         )
         waiting.display = True
 
-
-def _describe(error: Exception) -> str:
-    from hitl_tui.db.client import human_error
-    from hitl_tui.errors import HitlError
-
-    if isinstance(error, HitlError):
-        return str(error)
-    return "the agent failed: " + human_error(error)

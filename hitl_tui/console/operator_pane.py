@@ -36,6 +36,8 @@ from hitl_tui.console.messages import (
 )
 from hitl_tui.console.render import json_view, plain
 from hitl_tui.console.ticket import OpenTicket, current_args
+from hitl_tui.db.client import is_database_error
+from hitl_tui.errors import user_message
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
@@ -132,17 +134,20 @@ class OperatorPane(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
     def _refresh(self) -> None:
+        items = None
         try:
             items = self.inbox.refresh(decode_limit=DECODE_BATCH)
             items = by_urgency(stamp(items, self.hub.settings.sla_policy))
             self.post_message(ConnectionBack())
         except Exception as error:
-            self.post_message(ConnectionLost(_describe(error)))
-            items = None
-        progress = self.inbox.progress
-        if progress is not None:
-            progress = replace(progress)  # a copy: the worker moves on while it is shown
-        self.post_message(InboxRefreshed(items, self.inbox.complete, progress))
+            if not is_database_error(error):
+                raise  # a bug, not the database: the app's worker-error handler shows it
+            self.post_message(ConnectionLost(user_message(error)))
+        finally:
+            progress = self.inbox.progress
+            if progress is not None:
+                progress = replace(progress)  # a copy: the worker moves on while it is shown
+            self.post_message(InboxRefreshed(items, self.inbox.complete, progress))
 
     @on(InboxRefreshed)
     def _show_history_progress(self, event: InboxRefreshed) -> None:
@@ -682,10 +687,10 @@ class OperatorPane(Vertical):
                 self.hub, thread_id, decision, operator, interrupt_id, claim=claim, force=force
             )
         except InterruptedAttempt as error:
-            self.post_message(ResumeFailed(key, _describe(error), takeover=decision))
+            self.post_message(ResumeFailed(key, user_message(error), takeover=decision))
             return
         except Exception as error:
-            self.post_message(ResumeFailed(key, _describe(error)))
+            self.post_message(ResumeFailed(key, user_message(error, "the graph failed")))
             return
         self.post_message(ResumeFinished(key, result, decision.action))
 
@@ -816,11 +821,3 @@ def decision_line(entry: dict) -> str:
     line = f"{when}  {entry.get('operator')}  {decision_words(entry)}  → {entry.get('outcome')}"
     return line + (f": {entry['error']}" if entry.get("error") else "")
 
-
-def _describe(error: Exception) -> str:
-    from hitl_tui.db.client import human_error
-    from hitl_tui.errors import HitlError
-
-    if isinstance(error, HitlError):
-        return str(error)
-    return "the graph failed: " + human_error(error)

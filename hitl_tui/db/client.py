@@ -79,6 +79,23 @@ def connect(settings: Settings, *, ping: bool = True) -> Connection:
     return connection
 
 
+def is_database_lost(error: BaseException) -> bool:
+    """Whether the database could not be reached (as opposed to refusing something)."""
+    return isinstance(error, ConnectionFailure)
+
+
+def is_too_large(error: BaseException) -> bool:
+    """A document over MongoDB's 16 MB limit: the user's input, not the database, is at fault."""
+    from pymongo.errors import DocumentTooLarge
+
+    return isinstance(error, DocumentTooLarge)
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether the error came from the database driver: the only kind a worker absorbs."""
+    return isinstance(error, PyMongoError)
+
+
 def human_error(error: BaseException, uri: str | None = None) -> str:
     """One line a person can act on: never a driver's topology dump, never a secret.
 

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from hitl_tui.errors import NotFoundError, UsageError
 from hitl_tui.hitl.graph_runner import run_graph
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.hitl.runtime import Runtime
 from hitl_tui.hitl.snapshot import (
     PendingInterrupt,
     ThreadSnapshot,
@@ -46,7 +46,7 @@ def new_thread_id() -> str:
 
 
 def ask(
-    hub: Hub,
+    hub: Runtime,
     text: str,
     thread_id: str | None = None,
     on_message: Callable[[Any], None] | None = None,
@@ -72,7 +72,7 @@ def ask(
     return result_of(hub, thread_id)
 
 
-def result_of(hub: Hub, thread_id: str) -> AskResult:
+def result_of(hub: Runtime, thread_id: str) -> AskResult:
     snapshot = load_snapshot(hub.store, thread_id)
     if snapshot is None:
         raise NotFoundError(f"thread {thread_id} not found")
@@ -90,7 +90,7 @@ def last_answer(messages: list[Any]) -> str | None:
     return None
 
 
-def thread(hub: Hub, thread_id: str) -> ThreadSnapshot:
+def thread(hub: Runtime, thread_id: str) -> ThreadSnapshot:
     validate_thread_id(thread_id)
     snapshot = load_snapshot(hub.store, thread_id)
     if snapshot is None:

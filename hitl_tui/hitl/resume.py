@@ -32,7 +32,7 @@ from hitl_tui.hitl.heartbeat import Heartbeat
 from hitl_tui.hitl.identity import validate_operator
 from hitl_tui.hitl.jsonsafe import check_finite, dumps, to_jsonable
 from hitl_tui.hitl.kinds import CONTINUE, Decision, build_resume_value
-from hitl_tui.hitl.runtime import Hub
+from hitl_tui.hitl.runtime import Runtime
 from hitl_tui.hitl.snapshot import PendingInterrupt, load_snapshot
 from hitl_tui.hitl.store import validate_thread_id
 
@@ -57,7 +57,7 @@ class ResumeResult:
         }
 
 
-def pending_target(hub: Hub, thread_id: str, interrupt_id: str | None) -> PendingInterrupt:
+def pending_target(hub: Runtime, thread_id: str, interrupt_id: str | None) -> PendingInterrupt:
     """The interrupt to answer: the only one, or the one named."""
     validate_thread_id(thread_id)
     snapshot = load_snapshot(hub.store, thread_id)
@@ -88,7 +88,7 @@ def pending_target(hub: Hub, thread_id: str, interrupt_id: str | None) -> Pendin
     raise NotFoundError(f"interrupt {interrupt_id} is not pending in thread {thread_id}")
 
 
-def resume_value_for(item: PendingInterrupt, decision: Decision, hub: Hub | None = None) -> Any:
+def resume_value_for(item: PendingInterrupt, decision: Decision, hub: Runtime | None = None) -> Any:
     """The exact resume value, checked against the graph's own schemas when `hub` is given."""
     value = build_resume_value(item, decision, hub.tool_schemas if hub is not None else None)
     _check_size(value)
@@ -98,7 +98,7 @@ def resume_value_for(item: PendingInterrupt, decision: Decision, hub: Hub | None
 
 
 def resume(
-    hub: Hub,
+    hub: Runtime,
     thread_id: str,
     decision: Decision,
     operator: str,
@@ -133,7 +133,7 @@ def resume(
 
 
 def _resume_claimed(
-    hub: Hub,
+    hub: Runtime,
     target: PendingInterrupt,
     decision: Decision,
     value: Any,
@@ -309,7 +309,7 @@ class ResumeFailed(HitlError):
     exit_code = 1
 
 
-def _check_graph_fits(hub: Hub, target: PendingInterrupt) -> None:
+def _check_graph_fits(hub: Runtime, target: PendingInterrupt) -> None:
     """Refuse to resume a thread with a graph that lacks the interrupted node."""
     nodes = getattr(hub.graph, "nodes", {}) or {}
     if target.node != "?" and target.node not in nodes:

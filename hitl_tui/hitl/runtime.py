@@ -1,86 +1,31 @@
-"""The Hub: one connection, the store, and the graph, shared by every front-end."""
+"""What the core needs from the composition root (`hitl_tui.runtime`), and nothing more:
+the core never builds a client, a saver or a graph itself, so it imports no agent code."""
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
-from hitl_tui.db.client import Connection, connect
 from hitl_tui.hitl.store import Store
 from hitl_tui.settings import Settings
 
-EFFECTS = "hitl_effects"
 
+class Runtime(Protocol):
+    """One connection, the store, and the graph (compiled on first use)."""
 
-class Hub:
-    """What a command or the console needs: connect once, compile the graph on first use."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        graph_spec: str | None = None,
-        connection: Connection | None = None,
-    ) -> None:
-        self.settings = settings
-        self.graph_spec = graph_spec
-        self.connection = connection or connect(settings)
-        self.store = Store(self.connection.client, settings.db_name)
-        if settings.audit_key is not None:  # the audit chain's links become HMACs
-            self.store.audit_key = settings.audit_key.get_secret_value().encode()
-        self.store.ensure_indexes()
-
-    @cached_property
-    def model_label(self) -> str:
-        if self.graph_spec:
-            return f"graph {self.graph_spec}"
-        from hitl_tui.agent.models import describe_model
-
-        return describe_model(self.settings)
-
-    @cached_property
-    def _model_choice(self) -> Any:
-        from hitl_tui.agent.models import choose_model
-
-        return choose_model(self.settings)
-
-    @cached_property
-    def saver(self) -> Any:
-        from hitl_tui.hitl.saver import LongThreadSaver
-
-        return LongThreadSaver(
-            self.connection.client, self.settings.db_name, serde=self.store.serde
-        )
-
-    @cached_property
-    def graph(self) -> Any:
-        from hitl_tui.agent.tools import use_ledger
-        from hitl_tui.hitl.effects import EffectLedger
-
-        # The built-in tools record their effects here, whichever graph uses them.
-        use_ledger(EffectLedger(self.store.db[EFFECTS]))
-        if self.graph_spec:
-            from hitl_tui.agent.loader import load_graph
-            from hitl_tui.hitl.breakpoints import breakpoints_of
-            from hitl_tui.hitl.decoding import graph_serde
-
-            graph = load_graph(self.graph_spec, self.saver)
-            self.store.serde = graph_serde(graph, self.saver)
-            self.store.breakpoints = breakpoints_of(graph)
-            return graph
-        from hitl_tui.agent.graph import build_support_graph
-
-        return build_support_graph(self._model_choice.model).compile(checkpointer=self.saver)
-
-    @cached_property
-    def tool_schemas(self) -> dict[str, dict]:
-        """Argument schemas of the graph's own tools, for checking edits."""
-        from hitl_tui.hitl.tool_schemas import tool_arg_schemas
-
-        return tool_arg_schemas(self.graph)
+    settings: Settings
+    store: Store
+    graph_spec: str | None
 
     @property
-    def uses_builtin_graph(self) -> bool:
-        return self.graph_spec is None
+    def graph(self) -> Any: ...
 
-    def close(self) -> None:
-        self.connection.close()
+    @property
+    def tool_schemas(self) -> dict[str, dict]: ...
+
+    @property
+    def uses_builtin_graph(self) -> bool: ...
+
+    @property
+    def model_label(self) -> str: ...
+
+    def close(self) -> None: ...

@@ -10,17 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from hitl_tui.errors import UsageError
-from hitl_tui.hitl.kinds import (
+from hitl_tui.hitl.kinds.model import (
     APPROVE,
     EDIT,
     JSON,
-    QUERY,
     REJECT,
     RESPOND,
     Decision,
     InterruptKind,
     refusal,
-    register,
 )
 from hitl_tui.hitl.safe_text import one_line
 
@@ -265,6 +263,3 @@ HUMAN_INTERRUPT = InterruptKind(
     editable=lambda v: _inbox_request(v)["action_request"].get("args"),
     edited_tool=lambda v: _inbox_request(v)["action_request"].get("action"),
 )
-
-for _kind in (HITL_REQUEST, TOOL_APPROVAL, HUMAN_INTERRUPT, PLAN, APPROVAL):
-    register(_kind, before=QUERY.name)

@@ -1,0 +1,186 @@
+"""The desk: the one typed façade both front-ends use.
+
+The CLI and the console do everything through a `Desk` (ask, read a thread, list what is
+pending, claim, renew, release, decide, read the history, watch for changes), so the two can
+never drift apart, and neither needs to know about stores, savers or documents.
+
+    with build_desk(settings) as desk:          # hitl_tui.runtime, the composition root
+        for item in desk.pending(): ...
+        desk.decide(thread_id, Decision(APPROVE), operator="alice")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hitl_tui.hitl import audit, claims
+from hitl_tui.hitl.claims import Claim
+from hitl_tui.hitl.conversation import AskResult
+from hitl_tui.hitl.kinds import Decision
+from hitl_tui.hitl.resume import ResumeResult
+from hitl_tui.hitl.runtime import Runtime
+from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot
+from hitl_tui.hitl.watch import ChangeWatcher
+
+OnMessage = Callable[[Any], None] | None
+
+
+class Desk:
+    """One per process or console: a runtime (connection, store, graph) and an inbox."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._inbox: Any = None
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.runtime.close()
+
+    # -- what the desk is set up with ---------------------------------------------------
+    @property
+    def settings(self) -> Any:
+        return self.runtime.settings
+
+    @property
+    def operator(self) -> str:
+        return self.runtime.settings.operator
+
+    @property
+    def model_label(self) -> str:
+        return self.runtime.model_label
+
+    @property
+    def graph_spec(self) -> str | None:
+        return self.runtime.graph_spec
+
+    def load_graph(self) -> Any:
+        """Compile the graph now (off the UI thread), rather than on the first answer."""
+        return self.runtime.graph
+
+    # -- the user's side ------------------------------------------------------------------
+    def ask(
+        self, text: str, thread_id: str | None = None, on_message: OnMessage = None
+    ) -> AskResult:
+        from hitl_tui.hitl.conversation import ask
+
+        return ask(self.runtime, text, thread_id, on_message=on_message)
+
+    def thread(self, thread_id: str) -> ThreadSnapshot:
+        """The thread as it is now; NotFoundError if it does not exist."""
+        from hitl_tui.hitl.conversation import thread
+
+        return thread(self.runtime, thread_id)
+
+    def latest_checkpoint(self, thread_id: str) -> str | None:
+        from hitl_tui.hitl.snapshot import latest_checkpoint_id
+
+        return latest_checkpoint_id(self.runtime.store, thread_id)
+
+    def snapshot(self, thread_id: str, checkpoint_id: str | None = None) -> ThreadSnapshot | None:
+        """The thread's latest checkpoint (or the one named), or None: for pollers that
+        already know the thread exists."""
+        from hitl_tui.hitl.snapshot import load_snapshot
+
+        return load_snapshot(self.runtime.store, thread_id, checkpoint_id)
+
+    def decision_notes(self, thread_id: str, cache: dict) -> list[Any]:
+        """What operators decided on this thread, for the user's transcript."""
+        from hitl_tui.hitl.decision_log import decision_notes
+
+        return decision_notes(self.runtime.store, thread_id, cache)
+
+    # -- the operator's side --------------------------------------------------------------
+    def pending(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
+        """Every pending interrupt, oldest first (see `Inbox.refresh`)."""
+        return self.inbox.refresh(decode_limit=decode_limit)
+
+    @property
+    def inbox(self) -> Any:
+        if self._inbox is None:
+            from hitl_tui.hitl.inbox import Inbox
+
+            self._inbox = Inbox(self.runtime.store)
+        return self._inbox
+
+    @property
+    def problems(self) -> dict[str, list[str]]:
+        """Threads whose latest checkpoint decoded with problems, from the last `pending`."""
+        return self.inbox.problems
+
+    @property
+    def complete(self) -> bool:
+        """False when the last `pending` left tickets to decode for the next call."""
+        return self.inbox.complete
+
+    def target(self, thread_id: str, interrupt_id: str | None = None) -> PendingInterrupt:
+        """The interrupt a decision would answer: the only one, or the one named."""
+        from hitl_tui.hitl.resume import pending_target
+
+        return pending_target(self.runtime, thread_id, interrupt_id)
+
+    def check(self, item: PendingInterrupt, decision: Decision) -> Any:
+        """The exact resume value for `decision`, or a UsageError saying why it cannot go."""
+        from hitl_tui.hitl.resume import resume_value_for
+
+        return resume_value_for(item, decision, self.runtime)
+
+    def claim(self, thread_id: str, interrupt_id: str, operator: str | None = None) -> Claim:
+        return claims.acquire(
+            self.runtime.store,
+            thread_id,
+            interrupt_id,
+            operator or self.operator,
+            self.settings.claim_seconds,
+        )
+
+    def renew(self, claim: Claim) -> bool:
+        return claims.renew(self.runtime.store, claim, self.settings.claim_seconds)
+
+    def release(self, claim: Claim) -> None:
+        claims.release(self.runtime.store, claim)
+
+    def release_any(self, thread_id: str, interrupt_id: str) -> bool:
+        """Free whoever's claim on the ticket; False when there was none."""
+        return claims.release_any(self.runtime.store, thread_id, interrupt_id)
+
+    def decide(
+        self,
+        thread_id: str,
+        decision: Decision,
+        operator: str | None = None,
+        interrupt_id: str | None = None,
+        on_message: OnMessage = None,
+        claim: Claim | None = None,
+    ) -> ResumeResult:
+        """Answer one interrupt and run the graph to its next stop (see `resume.resume`)."""
+        from hitl_tui.hitl.resume import resume
+
+        return resume(
+            self.runtime,
+            thread_id,
+            decision,
+            operator or self.operator,
+            interrupt_id,
+            on_message=on_message,
+            claim=claim,
+        )
+
+    def history(self, thread_id: str | None = None, limit: int = 200) -> list[dict]:
+        """The audit's events, oldest first."""
+        return audit.history(self.runtime.store, thread_id, limit=limit)
+
+    def decided(self, thread_id: str | None = None, limit: int = 200) -> list[dict]:
+        """One row per decision taken, from the audit."""
+        from hitl_tui.hitl.decision_log import decided_entries
+
+        return decided_entries(self.history(thread_id, limit=limit))
+
+    def watch(self, on_change: Callable[[], None]) -> ChangeWatcher:
+        """Call `on_change` (from a daemon thread) when the inbox may have changed."""
+        return ChangeWatcher(self.runtime.store, on_change).start()
