@@ -7,23 +7,27 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hitl_tui import output
 from hitl_tui.errors import AuditBroken, ConflictError, NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.settings import Settings
 
+if TYPE_CHECKING:
+    from hitl_tui.hitl.desk import Desk
 
-def _hub(settings: Settings, graph: str | None) -> Any:
-    from hitl_tui.runtime import Hub
+
+def open_desk(settings: Settings, graph: str | None) -> Desk:
+    """The desk for one command; say so when the embedded database has to start first."""
+    from hitl_tui.runtime import build_desk
 
     if settings.uses_embedded_db:
         from hitl_tui.db.embedded import EmbeddedServer
 
         if not EmbeddedServer(settings.data_dir).status().running:
             output.note("starting the embedded database…")
-    return Hub(settings, graph)
+    return build_desk(settings, graph)
 
 
 def _print_message(message: Any) -> None:
@@ -49,16 +53,12 @@ def _print_message(message: Any) -> None:
 
 
 def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
-    from hitl_tui.hitl.conversation import ask
     from hitl_tui.hitl.sla import stamp
 
-    hub = _hub(settings, graph)
-    try:
+    with open_desk(settings, graph) as desk:
         if not args.json:
-            output.line(("model: ", "dim"), (hub.model_label, "dim"))
-        result = ask(hub, args.text, args.thread, on_message=None if args.json else _print_message)
-    finally:
-        hub.close()
+            output.line(("model: ", "dim"), (desk.model_label, "dim"))
+        result = desk.ask(args.text, args.thread, None if args.json else _print_message)
     stamp(result.pending, settings.sla_policy)
     if args.json:
         output.json_line(result.as_json())
@@ -73,12 +73,12 @@ def ask_command(settings: Settings, args: argparse.Namespace, graph: str | None)
     return 0
 
 
-def _load_graph_for_listing(hub: Any) -> None:
+def _load_graph_for_listing(desk: Desk) -> None:
     """With --graph, its types and breakpoints help listing; listing works without them."""
-    if not hub.graph_spec:
+    if not desk.graph_spec:
         return
     try:
-        hub.graph  # noqa: B018
+        desk.load_graph()
     except UsageError as error:
         output.error(f"{error}; listing without it")
 
@@ -129,19 +129,15 @@ class _FirstLookProgress:
 
 
 def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
-    from hitl_tui.hitl.inbox import Inbox
     from hitl_tui.hitl.kinds import kind_named
     from hitl_tui.hitl.sla import by_urgency, stamp
 
-    hub = _hub(settings, graph)
-    try:
-        _load_graph_for_listing(hub)
-        inbox = Inbox(hub.store)
+    with open_desk(settings, graph) as desk:
+        _load_graph_for_listing(desk)
         items = by_urgency(
-            stamp(inbox.refresh(on_progress=_FirstLookProgress()), settings.sla_policy)
+            stamp(desk.pending(on_progress=_FirstLookProgress()), settings.sla_policy)
         )
-    finally:
-        hub.close()
+        problems = desk.problems
     if args.json:
         output.json_line([item.as_json() for item in items])
         return 0
@@ -168,8 +164,8 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
                 _shown(call["args"]),
             )
         output.line(("  interrupt ", "dim"), (item.interrupt_id, "dim"))
-    for thread_id, problems in inbox.problems.items():
-        for problem in problems:
+    for thread_id, found in problems.items():
+        for problem in found:
             output.line(("! ", "bold red"), (thread_id, "bold"), "  ", problem)
     return 0
 
@@ -186,14 +182,11 @@ def _print_interrupted(item: Any) -> None:
 
 
 def show_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
-    from hitl_tui.hitl.conversation import thread, thread_json
+    from hitl_tui.hitl.conversation import thread_json
     from hitl_tui.hitl.sla import stamp
 
-    hub = _hub(settings, graph)
-    try:
-        snapshot = thread(hub, args.thread)
-    finally:
-        hub.close()
+    with open_desk(settings, graph) as desk:
+        snapshot = desk.thread(args.thread)
     stamp(snapshot.pending, settings.sla_policy)
     if args.json:
         output.json_line(thread_json(snapshot))
@@ -283,14 +276,13 @@ def _json_argument(flag: str, text: str) -> Any:
         ) from None
 
 
-def _print_edit(hub: Any, args: argparse.Namespace, decision: Any) -> None:
+def _print_edit(desk: Desk, args: argparse.Namespace, decision: Any) -> None:
     """Show what the edit changes, once it is known to fit the tool, before it is sent."""
     from hitl_tui.hitl.edit_diff import edit_diff
     from hitl_tui.hitl.kinds import kind_named
-    from hitl_tui.hitl.resume import pending_target, resume_value_for
 
-    target = pending_target(hub, args.thread, args.interrupt)
-    resume_value_for(target, decision, hub)
+    target = desk.target(args.thread, args.interrupt)
+    desk.check(target, decision)
     original = kind_named(target.kind).editable(target.value)
     output.line(("edit ", "bold"), ("(- before, + sent)", "dim"))
     styles = {"-": "red", "+": "green", " ": "dim"}
@@ -301,16 +293,14 @@ def _print_edit(hub: Any, args: argparse.Namespace, decision: Any) -> None:
 def resume_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.identity import validate_operator
     from hitl_tui.hitl.kinds import EDIT
-    from hitl_tui.hitl.resume import resume
 
     decision = decision_from(args)
     operator = validate_operator(args.operator or settings.operator)
-    hub = _hub(settings, graph)
+    desk = open_desk(settings, graph)
     try:
         if decision.action == EDIT and not args.json:
-            _print_edit(hub, args, decision)
-        result = resume(
-            hub,
+            _print_edit(desk, args, decision)
+        result = desk.decide(
             args.thread,
             decision,
             operator,
@@ -326,7 +316,7 @@ def resume_command(settings: Settings, args: argparse.Namespace, graph: str | No
             f"`hitl-tui release {args.thread}` and resume again"
         ) from None
     finally:
-        hub.close()
+        desk.close()
     if args.json:
         output.json_line(result.as_json())
     elif result.still_pending:
@@ -338,38 +328,29 @@ def resume_command(settings: Settings, args: argparse.Namespace, graph: str | No
 
 
 def release_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
-    from hitl_tui.hitl import claims
     from hitl_tui.hitl.identity import validate_operator
-    from hitl_tui.hitl.resume import pending_target
 
     operator = validate_operator(settings.operator)
-    hub = _hub(settings, graph)
-    try:
-        target = pending_target(hub, args.thread, args.interrupt)
-        if not claims.release_any(
-            hub.store, target.thread_id, target.interrupt_id, operator, force=args.force
+    with open_desk(settings, graph) as desk:
+        target = desk.target(args.thread, args.interrupt)
+        if not desk.release_any(
+            target.thread_id, target.interrupt_id, operator, force=args.force
         ):
             raise NotFoundError(f"thread {args.thread} has no claim to release")
-    finally:
-        hub.close()
     output.line("released ", (args.thread, "bold"))
     return 0
 
 
 def audit_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
-    from hitl_tui.hitl import audit
     from hitl_tui.hitl.store import validate_thread_id
 
     if args.thread:
         validate_thread_id(args.thread)
-    hub = _hub(settings, graph)
-    try:
+    with open_desk(settings, graph) as desk:
         if args.verify:
-            verdict = audit.verify(hub.store)
+            verdict = desk.verify_audit()
         else:
-            entries = audit.history(hub.store, args.thread)
-    finally:
-        hub.close()
+            entries = desk.history(args.thread)
     if args.verify:
         if verdict.intact:
             output.line(

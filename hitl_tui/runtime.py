@@ -30,6 +30,12 @@ class Hub:
             self.store.audit_key = settings.audit_key.get_secret_value().encode()
         self.store.ensure_indexes()
 
+    @property
+    def database_label(self) -> str:
+        """Where the checkpoints are, for a status line (credentials never shown)."""
+        where = "embedded " if self.connection.embedded else ""
+        return where + self.connection.shown_uri
+
     @cached_property
     def model_label(self) -> str:
         if self.graph_spec:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hitl_tui import output
-from hitl_tui.commands import _hub, _print_message, _shown, decision_from
+from hitl_tui.commands import _print_message, _shown, decision_from, open_desk
 from hitl_tui.errors import NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
@@ -47,11 +47,8 @@ def _source(settings: Settings) -> Iterator[AgentServerSource]:
 
 @contextmanager
 def _own_store(settings: Settings) -> Iterator[Any]:
-    hub = _hub(settings, None)
-    try:
-        yield hub.store
-    finally:
-        hub.close()
+    with open_desk(settings, None) as desk:
+        yield desk.runtime.store
 
 
 def pending_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -144,7 +144,7 @@ async def test_console_survives_a_server_restart(private):
     gate.touch()
     app = HitlApp(settings, "both")
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_until(pilot, lambda: app.hub is not None, what="connection")
+        await wait_until(pilot, lambda: app.desk is not None, what="connection")
         await wait_until(
             pilot,
             lambda: (

@@ -16,19 +16,19 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from hitl_tui.console.chat_pane import ChatPane
-from hitl_tui.console.commands import HitlCommands
 from hitl_tui.console.decided import DecidedScreen
 from hitl_tui.console.help_screen import HelpScreen
 from hitl_tui.console.messages import (
     ChangesSeen,
     ConnectionBack,
     ConnectionLost,
-    HubFailed,
-    HubReady,
+    DeskFailed,
+    DeskReady,
     InboxRefreshed,
     ShowDecided,
 )
 from hitl_tui.console.operator_pane import OperatorPane
+from hitl_tui.console.palette import HitlCommands
 from hitl_tui.console.render import plain
 from hitl_tui.console.status_bar import StatusBar
 from hitl_tui.settings import Settings
@@ -64,8 +64,13 @@ class HitlApp(App):
         self.mode = mode
         self.graph_spec = graph_spec
         self.thread_id = thread_id
-        self.hub = hub
-        self._owns_hub = hub is None  # a hub handed in belongs to the caller
+        # A runtime handed in (tests, screenshots) belongs to the caller: it is not closed here.
+        self.desk: Any = None
+        if hub is not None:
+            from hitl_tui.hitl.desk import Desk
+
+            self.desk = Desk(hub)
+        self._owns_desk = hub is None
         self._backoff = 1.0
         self._connected = False
         self._watcher: Any = None
@@ -90,59 +95,55 @@ class HitlApp(App):
             self.query_one("#inbox").focus()
         elif self.mode in ("both", "user"):
             self.query_one("#chat-input").focus()
-        if self.hub is not None:
-            self.post_message(HubReady(self.hub))
+        if self.desk is not None:
+            self.post_message(DeskReady(self.desk))
         else:
             self._connect()
 
     # -- connecting -----------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def _connect(self) -> None:
-        from hitl_tui.runtime import Hub
+        from hitl_tui.runtime import build_desk
 
         try:
-            hub = Hub(self.settings, self.graph_spec)
-            hub.model_label  # noqa: B018 (resolve the model off the UI thread)
+            desk = build_desk(self.settings, self.graph_spec)
+            desk.model_label  # noqa: B018 (resolve the model off the UI thread)
         except Exception as error:  # pymongo can raise others while a server starts
             from hitl_tui.errors import user_message
 
-            self.post_message(HubFailed(user_message(error), self._backoff))
+            self.post_message(DeskFailed(user_message(error), self._backoff))
             return
-        self.post_message(HubReady(hub))
+        self.post_message(DeskReady(desk))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
         """Compile the graph ahead of the first question or answer, once the screen shows."""
         try:
-            self.hub.graph  # noqa: B018
+            self.desk.load_graph()
         except Exception as error:
             self.post_message(ConnectionLost(f"the graph could not be loaded: {error}"))
 
-    @on(HubReady)
-    def _hub_ready(self, event: HubReady) -> None:
-        self.hub = event.hub
+    @on(DeskReady)
+    def _desk_ready(self, event: DeskReady) -> None:
+        self.desk = event.desk
         self._backoff = 1.0
         status = self.query_one(StatusBar)
-        where = "embedded " if event.hub.connection.embedded else ""
-        status.database = where + event.hub.connection.shown_uri
-        status.model = event.hub.model_label
+        status.database = event.desk.database_label
+        status.model = event.desk.model_label
         self._set_connected(True)
         for pane in self.query(ChatPane):
-            pane.attach(event.hub)
+            pane.attach(event.desk)
         for pane in self.query(OperatorPane):
-            pane.attach(event.hub)
-        self._start_watcher(event.hub)
+            pane.attach(event.desk)
+        self._start_watcher(event.desk)
         if not self.query(OperatorPane):
             self._warm_up()  # chat only: the first question needs the graph
         gc.freeze()  # what start-up built lives as long as the app: keep it out of GC passes
 
-    def _start_watcher(self, hub: Any) -> None:
+    def _start_watcher(self, desk: Any) -> None:
         """Push updates where the server has change streams; polling stays as a safety net."""
-        from hitl_tui.hitl.watch import ChangeWatcher
-
-        if self._watcher is None and hub.settings.change_streams:
-            self._watcher = ChangeWatcher(hub.store, lambda: self.post_message(ChangesSeen()))
-            self._watcher.start()
+        if self._watcher is None and desk.settings.change_streams:
+            self._watcher = desk.watch(lambda: self.post_message(ChangesSeen()))
 
     @on(ChangesSeen)
     def _changes_seen(self, event: ChangesSeen) -> None:
@@ -158,8 +159,8 @@ class HitlApp(App):
             self._warmed = True
             self._warm_up()
 
-    @on(HubFailed)
-    def _hub_failed(self, event: HubFailed) -> None:
+    @on(DeskFailed)
+    def _desk_failed(self, event: DeskFailed) -> None:
         self._show_banner(
             f"Database unreachable: {event.error}. Retrying in {event.retry_in:.0f} s…"
         )
@@ -205,8 +206,8 @@ class HitlApp(App):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
-        if self.hub is not None and self._owns_hub:
-            self.hub.close()
+        if self.desk is not None and self._owns_desk:
+            self.desk.close()
 
     # -- actions (keys and command palette) ------------------------------------------
     def action_help(self) -> None:
@@ -215,10 +216,10 @@ class HitlApp(App):
 
     @on(ShowDecided)
     def _show_decided(self, event: ShowDecided) -> None:
-        if self.hub is None:
+        if self.desk is None:
             self.notify("Not connected to the database yet.", severity="warning")
         elif not isinstance(self.screen, DecidedScreen):
-            self.push_screen(DecidedScreen(self.hub, event.thread_id))
+            self.push_screen(DecidedScreen(self.desk, event.thread_id))
 
     def action_decided(self) -> None:
         self.post_message(ShowDecided())

@@ -54,7 +54,7 @@ class ChatPane(Vertical):
         super().__init__(**kwargs)
         self.thread_id: str | None = thread_id
         self.tickets: list[str] = [thread_id] if thread_id else []
-        self.hub: Any = None
+        self.desk: Any = None
         self.busy = False
         self.waiting_since: datetime | None = None
         self._checkpoint: str | None = None
@@ -92,8 +92,8 @@ class ChatPane(Vertical):
         self.set_interval(1.0, self._tick)
 
     # -- wiring from the app --------------------------------------------------------
-    def attach(self, hub: Any) -> None:
-        self.hub = hub
+    def attach(self, desk: Any) -> None:
+        self.desk = desk
         if self.thread_id:
             self._watch()
 
@@ -103,7 +103,7 @@ class ChatPane(Vertical):
         text = box.text.strip()
         if not text:
             return
-        if self.hub is None:
+        if self.desk is None:
             self.notify("Not connected to the database yet; your text is kept.", severity="warning")
             return
         if self.busy:
@@ -124,15 +124,15 @@ class ChatPane(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-ask")
     def _ask(self, text: str, thread_id: str | None) -> None:
-        from hitl_tui.hitl.conversation import ask, new_thread_id
+        from hitl_tui.hitl.conversation import new_thread_id
 
         thread_id = thread_id or new_thread_id()
         try:
-            result = ask(self.hub, text, thread_id)
+            self.desk.ask(text, thread_id)
         except Exception as error:
             self.post_message(AskFailed(thread_id, text, user_message(error, "the agent failed")))
             return
-        self.post_message(AskFinished(thread_id, result))
+        self.post_message(AskFinished(thread_id))
 
     @on(AskFinished)
     def _asked(self, event: AskFinished) -> None:
@@ -204,7 +204,7 @@ class ChatPane(Vertical):
 
     # -- watching the thread -------------------------------------------------------
     def _watch(self) -> None:
-        if self.hub is not None and self.thread_id and not self.busy:
+        if self.desk is not None and self.thread_id and not self.busy:
             self._polling = True
             self._poll_thread(self.thread_id, self._checkpoint)
 
@@ -217,15 +217,12 @@ class ChatPane(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-poll")
     def _poll_thread(self, thread_id: str, known: str | None) -> None:
-        from hitl_tui.hitl.decision_log import decision_notes
-        from hitl_tui.hitl.snapshot import latest_checkpoint_id, load_snapshot
-
         snapshot, notes = None, []
         try:
-            latest = latest_checkpoint_id(self.hub.store, thread_id)
+            latest = self.desk.latest_checkpoint(thread_id)
             if latest is not None and latest != known:
-                snapshot = load_snapshot(self.hub.store, thread_id, latest)
-                notes = decision_notes(self.hub.store, thread_id, self._notes_cache)
+                snapshot = self.desk.snapshot(thread_id, latest)
+                notes = self.desk.decision_notes(thread_id, self._notes_cache)
             self.post_message(ConnectionBack())
         except Exception as error:  # the database went away: say so, keep polling
             if not is_database_error(error):
@@ -243,7 +240,7 @@ class ChatPane(Vertical):
             self._poll_due = False
             self._watch()
         else:
-            poll = self.hub.settings.poll_seconds if self.hub else 1.0
+            poll = self.desk.settings.poll_seconds if self.desk else 1.0
             self._poll_timer = self.set_timer(poll, self._watch, name="chat-poll")
         if event.thread_id != self.thread_id or event.snapshot is None:
             return

@@ -34,9 +34,9 @@ class DecidedScreen(Screen):
         Binding("k", "cursor('up')", "Up", show=False),
     ]
 
-    def __init__(self, hub: Any, thread_id: str | None = None) -> None:
+    def __init__(self, desk: Any, thread_id: str | None = None) -> None:
         super().__init__()
-        self.hub = hub
+        self.desk = desk
         self.entries: list[dict] = []
         self._shown: list[dict] = []
         self.chain_problem: str | None = None
@@ -70,13 +70,9 @@ class DecidedScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decided")
     def _load(self) -> None:
-        from hitl_tui.hitl import audit
-        from hitl_tui.hitl.decision_log import decided_entries
-
-        history = audit.history(self.hub.store, None, limit=LIMIT)
-        entries = list(reversed(decided_entries(history)))
+        entries = list(reversed(self.desk.decided(None, limit=LIMIT)))
         try:
-            problem = audit.verify(self.hub.store).problem
+            problem = self.desk.verify_audit().problem
         except HitlError as error:  # a signed chain and no HITL_AUDIT_KEY here
             problem = str(error)
         self.post_message(DecidedLoaded(entries, problem))

@@ -9,14 +9,14 @@ from textual.message import Message
 
 
 @dataclass
-class HubReady(Message):
-    """The database answered; `hub` is ready for the panes."""
+class DeskReady(Message):
+    """The database answered; `desk` is ready for the panes."""
 
-    hub: Any
+    desk: Any
 
 
 @dataclass
-class HubFailed(Message):
+class DeskFailed(Message):
     """Connecting failed; the app retries after `retry_in` seconds."""
 
     error: str
@@ -46,8 +46,9 @@ class ThreadLoaded(Message):
 
 @dataclass
 class AskFinished(Message):
+    """The agent finished the turn (answered, or the ticket waits): reload the thread."""
+
     thread_id: str
-    result: Any
 
 
 @dataclass
@@ -93,9 +94,10 @@ class ResumeFinished(Message):
 
 
 @dataclass
-class ResumeFailed(Message):
-    """`takeover` is set when an interrupted attempt blocked the answer: the decision that
-    a forced takeover would send."""
+class DecisionFailed(Message):
+    """A decision was not sent or the graph failed; the ticket stays pending. `takeover` is
+    set when an interrupted attempt blocked the answer: the decision that a forced takeover
+    would send."""
 
     key: str
     error: str

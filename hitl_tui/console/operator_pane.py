@@ -28,9 +28,9 @@ from hitl_tui.console.messages import (
     ClaimResult,
     ConnectionBack,
     ConnectionLost,
+    DecisionFailed,
     DetailLoaded,
     InboxRefreshed,
-    ResumeFailed,
     ResumeFinished,
     ShowDecided,
 )
@@ -67,8 +67,7 @@ class OperatorPane(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.hub: Any = None
-        self.inbox: Any = None
+        self.desk: Any = None
         self.known: set[str] | None = None
         self.latest: dict[str, Any] = {}  # every pending ticket, whatever the filter shows
         self.ticket: OpenTicket | None = None
@@ -112,16 +111,13 @@ class OperatorPane(Vertical):
         self.release_all()
 
     # -- refresh ---------------------------------------------------------------------
-    def attach(self, hub: Any) -> None:
-        from hitl_tui.hitl.inbox import Inbox
-
-        self.hub = hub
-        self.inbox = Inbox(hub.store)
+    def attach(self, desk: Any) -> None:
+        self.desk = desk
         self.request_refresh()
 
     def request_refresh(self) -> None:
         """Refresh now, or right after the refresh in flight: refreshes never overlap."""
-        if self.hub is None:
+        if self.desk is None:
             return
         if self._refreshing:
             self._refresh_due = True
@@ -136,18 +132,18 @@ class OperatorPane(Vertical):
     def _refresh(self) -> None:
         items = None
         try:
-            items = self.inbox.refresh(decode_limit=DECODE_BATCH)
-            items = by_urgency(stamp(items, self.hub.settings.sla_policy))
+            items = self.desk.pending(decode_limit=DECODE_BATCH)
+            items = by_urgency(stamp(items, self.desk.settings.sla_policy))
             self.post_message(ConnectionBack())
         except Exception as error:
             if not is_database_error(error):
                 raise  # a bug, not the database: the app's worker-error handler shows it
             self.post_message(ConnectionLost(user_message(error)))
         finally:
-            progress = self.inbox.progress
+            progress = self.desk.progress
             if progress is not None:
                 progress = replace(progress)  # a copy: the worker moves on while it is shown
-            self.post_message(InboxRefreshed(items, self.inbox.complete, progress))
+            self.post_message(InboxRefreshed(items, self.desk.complete, progress))
 
     @on(InboxRefreshed)
     def _show_history_progress(self, event: InboxRefreshed) -> None:
@@ -172,7 +168,7 @@ class OperatorPane(Vertical):
             self.request_refresh()
         else:
             self._refresh_timer = self.set_timer(
-                self.hub.settings.poll_seconds, self.request_refresh
+                self.desk.settings.poll_seconds, self.request_refresh
             )
 
     def _show_inbox(self, items: list[Any]) -> None:
@@ -192,7 +188,7 @@ class OperatorPane(Vertical):
         if fresh:
             threads = sorted({k.split("\x1f")[0] for k in fresh})
             self.notify(one_line(f"New ticket: {', '.join(threads)}"), title="Inbox", markup=False)
-            if self.hub.settings.bell:
+            if self.desk.settings.bell:
                 self.app.bell()
         if self.ticket is not None:
             self._follow_open_ticket()
@@ -237,7 +233,7 @@ class OperatorPane(Vertical):
                 )
             return
         ticket.item = item
-        mine = self.hub.settings.operator
+        mine = self.desk.settings.operator
         judged = ticket.claim_seq is not None and self._refresh_seq > ticket.claim_seq
         if ticket.claim is not None and judged and not self.sending and item.claimed_by != mine:
             ticket.claim = None
@@ -269,19 +265,14 @@ class OperatorPane(Vertical):
             self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(key))
 
     def _load_detail(self, key: str) -> None:
-        if self.hub is not None:
+        if self.desk is not None:
             self._fetch_detail(key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def _fetch_detail(self, key: str) -> None:
-        from hitl_tui.hitl import audit
-        from hitl_tui.hitl.snapshot import load_snapshot
-
         thread_id = key.split("\x1f")[0]
-        snapshot = load_snapshot(self.hub.store, thread_id)
-        from hitl_tui.hitl.decision_log import decided_entries
-
-        history = decided_entries(audit.history(self.hub.store, thread_id, limit=40))[-20:]
+        snapshot = self.desk.snapshot(thread_id)
+        history = self.desk.decided(thread_id, limit=40)[-20:]
         self.post_message(DetailLoaded(key, snapshot, history))
 
     @on(DetailLoaded)
@@ -395,7 +386,7 @@ class OperatorPane(Vertical):
 
     def open_ticket(self, key: str) -> None:
         item = self.latest.get(key)
-        if item is None or self.hub is None or self.sending:
+        if item is None or self.desk is None or self.sending:
             return
         box = self._answer_box()
         if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
@@ -439,16 +430,8 @@ class OperatorPane(Vertical):
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def _take_claim(self, key: str, thread_id: str, interrupt_id: str) -> None:
         from hitl_tui.errors import ConflictError
-        from hitl_tui.hitl import claims
-
         try:
-            claim = claims.acquire(
-                self.hub.store,
-                thread_id,
-                interrupt_id,
-                self.hub.settings.operator,
-                self.hub.settings.claim_seconds,
-            )
+            claim = self.desk.claim(thread_id, interrupt_id)
         except ConflictError as error:
             self.post_message(ClaimResult(key, None, str(error)))
             return
@@ -492,15 +475,11 @@ class OperatorPane(Vertical):
 
     @work(thread=True, exit_on_error=False, group="claim-renew")
     def _renew(self, claim: Any) -> None:
-        from hitl_tui.hitl import claims
-
-        claims.renew(self.hub.store, claim, self.hub.settings.claim_seconds)
+        self.desk.renew(claim)
 
     @work(thread=True, exit_on_error=False, group="claim-release")
     def _release(self, claim: Any) -> None:
-        from hitl_tui.hitl import claims
-
-        claims.release(self.hub.store, claim)
+        self.desk.release(claim)
         self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_selected(self) -> None:
@@ -509,7 +488,7 @@ class OperatorPane(Vertical):
             self.release(key)
 
     def release(self, key: str) -> None:
-        if self.hub is None:
+        if self.desk is None:
             return
         if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
             self._release(self.ticket.claim)
@@ -521,11 +500,10 @@ class OperatorPane(Vertical):
     @work(thread=True, exit_on_error=False, group="claim-release")
     def _release_any(self, key: str) -> None:
         from hitl_tui.errors import HitlError
-        from hitl_tui.hitl import claims
 
         thread_id, interrupt_id = key.split("\x1f")
         try:
-            claims.release_any(self.hub.store, thread_id, interrupt_id, self.hub.settings.operator)
+            self.desk.release_any(thread_id, interrupt_id)
         except HitlError as error:  # a running resume, or an interrupted attempt
             self.notify(str(error), title="Not released", severity="warning", markup=False)
         self.post_message(ChangesSeen())  # look again: the claim changed
@@ -534,12 +512,10 @@ class OperatorPane(Vertical):
         """Give back our claim when the console closes, so our own `resume` and other
         operators are not kept waiting for the lease to run out."""
         ticket = self.ticket
-        if ticket is None or ticket.claim is None or self.hub is None or self.sending:
+        if ticket is None or ticket.claim is None or self.desk is None or self.sending:
             return
-        from hitl_tui.hitl import claims
-
         try:
-            claims.release(self.hub.store, ticket.claim)
+            self.desk.release(ticket.claim)
             ticket.claim = None
         except Exception:
             pass  # the lease runs out on its own
@@ -631,11 +607,10 @@ class OperatorPane(Vertical):
     def _decide(self, decision: Decision) -> None:
         """Validate, then confirm what cannot be undone, then send."""
         from hitl_tui.errors import HitlError
-        from hitl_tui.hitl.resume import resume_value_for
 
         ticket = self.ticket
         try:
-            resume_value_for(ticket.item, decision, self.hub)
+            self.desk.check(ticket.item, decision)
         except HitlError as error:
             self._answer_box().set_status(plain(f"Not sent: {error}", "bold red"))
             return
@@ -679,18 +654,16 @@ class OperatorPane(Vertical):
         force: bool = False,
     ) -> None:
         from hitl_tui.hitl.claims import InterruptedAttempt
-        from hitl_tui.hitl.resume import resume
 
-        operator = self.hub.settings.operator
         try:
-            result = resume(
-                self.hub, thread_id, decision, operator, interrupt_id, claim=claim, force=force
+            result = self.desk.decide(
+                thread_id, decision, interrupt_id=interrupt_id, claim=claim, force=force
             )
         except InterruptedAttempt as error:
-            self.post_message(ResumeFailed(key, user_message(error), takeover=decision))
+            self.post_message(DecisionFailed(key, user_message(error), takeover=decision))
             return
         except Exception as error:
-            self.post_message(ResumeFailed(key, user_message(error, "the graph failed")))
+            self.post_message(DecisionFailed(key, user_message(error, "the graph failed")))
             return
         self.post_message(ResumeFinished(key, result, decision.action))
 
@@ -712,8 +685,8 @@ class OperatorPane(Vertical):
         self.notify(visible(done), markup=False)
         self.request_refresh()
 
-    @on(ResumeFailed)
-    def _resume_failed(self, event: ResumeFailed) -> None:
+    @on(DecisionFailed)
+    def _resume_failed(self, event: DecisionFailed) -> None:
         self.sending = False
         box = self._answer_box()
         box.set_busy(False)
@@ -725,7 +698,7 @@ class OperatorPane(Vertical):
         )
         self.request_refresh()
 
-    def _offer_takeover(self, event: ResumeFailed) -> None:
+    def _offer_takeover(self, event: DecisionFailed) -> None:
         """An interrupted attempt holds the ticket: say what it did, send only if confirmed."""
         from hitl_tui.hitl.claims import interrupted_sentence
 
@@ -795,7 +768,7 @@ class OperatorPane(Vertical):
             return
         threads = ", ".join(sorted({item.thread_id for item in late}))
         self.notify(f"Overdue: {threads}"[:90], title="Deadline", severity="warning", markup=False)
-        if self.hub is not None and self.hub.settings.bell:
+        if self.desk is not None and self.desk.settings.bell:
             self.app.bell()
 
 

@@ -12,16 +12,18 @@ never drift apart, and neither needs to know about stores, savers or documents.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hitl_tui.hitl import audit, claims
-from hitl_tui.hitl.claims import Claim
-from hitl_tui.hitl.conversation import AskResult
-from hitl_tui.hitl.kinds import Decision
-from hitl_tui.hitl.resume import ResumeResult
-from hitl_tui.hitl.runtime import Runtime
-from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot
-from hitl_tui.hitl.watch import ChangeWatcher
+from hitl_tui.hitl import claims
+
+if TYPE_CHECKING:  # the modules behind each call load when it is first made: a fast start
+    from hitl_tui.hitl.claims import Claim
+    from hitl_tui.hitl.conversation import AskResult
+    from hitl_tui.hitl.kinds import Decision
+    from hitl_tui.hitl.resume import ResumeResult
+    from hitl_tui.hitl.runtime import Runtime
+    from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot
+    from hitl_tui.hitl.watch import ChangeWatcher
 
 OnMessage = Callable[[Any], None] | None
 
@@ -54,6 +56,10 @@ class Desk:
     @property
     def model_label(self) -> str:
         return self.runtime.model_label
+
+    @property
+    def database_label(self) -> str:
+        return self.runtime.database_label
 
     @property
     def graph_spec(self) -> str | None:
@@ -96,9 +102,13 @@ class Desk:
         return decision_notes(self.runtime.store, thread_id, cache)
 
     # -- the operator's side --------------------------------------------------------------
-    def pending(self, decode_limit: int | None = None) -> list[PendingInterrupt]:
+    def pending(
+        self,
+        decode_limit: int | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first (see `Inbox.refresh`)."""
-        return self.inbox.refresh(decode_limit=decode_limit)
+        return self.inbox.refresh(decode_limit=decode_limit, on_progress=on_progress)
 
     @property
     def inbox(self) -> Any:
@@ -112,6 +122,11 @@ class Desk:
     def problems(self) -> dict[str, list[str]]:
         """Threads whose latest checkpoint decoded with problems, from the last `pending`."""
         return self.inbox.problems
+
+    @property
+    def progress(self) -> Any:
+        """How far the first look at an unseen history has got, or None when done."""
+        return self.inbox.progress
 
     @property
     def complete(self) -> bool:
@@ -130,24 +145,44 @@ class Desk:
 
         return resume_value_for(item, decision, self.runtime)
 
-    def claim(self, thread_id: str, interrupt_id: str, operator: str | None = None) -> Claim:
+    def claim(
+        self,
+        thread_id: str,
+        interrupt_id: str,
+        operator: str | None = None,
+        *,
+        force: bool = False,
+    ) -> Claim:
+        """Take the claim, or ConflictError saying who holds it (or that it was answered);
+        an interrupted attempt is taken over only with `force`."""
         return claims.acquire(
             self.runtime.store,
             thread_id,
             interrupt_id,
             operator or self.operator,
             self.settings.claim_seconds,
+            force=force,
         )
 
     def renew(self, claim: Claim) -> bool:
         return claims.renew(self.runtime.store, claim, self.settings.claim_seconds)
 
-    def release(self, claim: Claim) -> None:
-        claims.release(self.runtime.store, claim)
+    def release(self, claim: Claim) -> bool:
+        return claims.release(self.runtime.store, claim)
 
-    def release_any(self, thread_id: str, interrupt_id: str) -> bool:
-        """Free whoever's claim on the ticket; False when there was none."""
-        return claims.release_any(self.runtime.store, thread_id, interrupt_id)
+    def release_any(
+        self,
+        thread_id: str,
+        interrupt_id: str,
+        operator: str | None = None,
+        *,
+        force: bool = False,
+    ) -> bool:
+        """Free whoever's claim on the ticket, as `operator` (audited); False when there was
+        none. A running resume is never freed; an interrupted attempt only with `force`."""
+        return claims.release_any(
+            self.runtime.store, thread_id, interrupt_id, operator or self.operator, force=force
+        )
 
     def decide(
         self,
@@ -157,6 +192,7 @@ class Desk:
         interrupt_id: str | None = None,
         on_message: OnMessage = None,
         claim: Claim | None = None,
+        force: bool = False,
     ) -> ResumeResult:
         """Answer one interrupt and run the graph to its next stop (see `resume.resume`)."""
         from hitl_tui.hitl.resume import resume
@@ -169,11 +205,20 @@ class Desk:
             interrupt_id,
             on_message=on_message,
             claim=claim,
+            force=force,
         )
 
     def history(self, thread_id: str | None = None, limit: int = 200) -> list[dict]:
         """The audit's events, oldest first."""
+        from hitl_tui.hitl import audit
+
         return audit.history(self.runtime.store, thread_id, limit=limit)
+
+    def verify_audit(self) -> Any:
+        """Walk the audit's hash chain: a `Verdict` saying whether it is intact."""
+        from hitl_tui.hitl import audit
+
+        return audit.verify(self.runtime.store)
 
     def decided(self, thread_id: str | None = None, limit: int = 200) -> list[dict]:
         """One row per decision taken, from the audit."""
@@ -183,4 +228,6 @@ class Desk:
 
     def watch(self, on_change: Callable[[], None]) -> ChangeWatcher:
         """Call `on_change` (from a daemon thread) when the inbox may have changed."""
+        from hitl_tui.hitl.watch import ChangeWatcher
+
         return ChangeWatcher(self.runtime.store, on_change).start()
