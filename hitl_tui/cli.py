@@ -30,6 +30,10 @@ configuration: environment variables or a .env file (see .env.example).
 """
 
 
+# What runs a command: (settings, parsed arguments, --graph or None) -> exit code.
+Handler = Callable[[Any, argparse.Namespace, str | None], int]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2."""
 
@@ -86,15 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hitl-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return sub.add_parser(
+    parser.set_defaults(handler=_console)
+
+    def command(
+        name: str, help_text: str, handler: Handler | None = None, **kwargs: Any
+    ) -> argparse.ArgumentParser:
+        found = sub.add_parser(
             name, help=help_text, description=help_text, parents=[common], **kwargs
         )
+        found.set_defaults(handler=handler or _headless(name))
+        return found
 
-    user = command("user", "the chat pane only (the user's side)")
+    user = command("user", "the chat pane only (the user's side)", _console)
     user.add_argument("--thread", metavar="ID", help="reopen this thread (default: a new one)")
-    command("admin", "the operator pane only")
-    serve = command("serve", "serve the console in a web browser (for demos to a room)")
+    command("admin", "the operator pane only", _console)
+    serve = command("serve", "serve the console in a web browser (for demos to a room)", _serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--mode", choices=["both", "user", "admin"], default="both")
@@ -182,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.add_argument("--json", action="store_true", help="print JSON lines")
 
-    db = command("db", "manage the embedded database server")
+    db = command("db", "manage the embedded database server", _db)
     db.add_argument("action", choices=["start", "stop", "status"])
     db.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -239,32 +249,49 @@ def run(args: argparse.Namespace) -> int:
         from hitl_tui import server_commands
 
         return server_commands.run(settings, args, command)
-    if command in ("both", "user", "admin"):
-        from hitl_tui.console.app import run_console
+    return args.handler(settings, args, graph)
 
-        return run_console(
-            settings, mode=command, graph_spec=graph, thread_id=getattr(args, "thread", None)
-        )
-    if command == "serve":
-        from hitl_tui.console.serve import serve
 
-        return serve(
-            settings,
-            args.host,
-            args.port,
-            args.mode,
-            graph,
-            public=args.public,
-            max_sessions=args.max_sessions,
-        )
-    if command == "db":
-        from hitl_tui.commands import db_command
+def _console(settings: Any, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.console.app import run_console
 
-        return db_command(settings, args.action, args.json)
-    from hitl_tui import commands
+    return run_console(
+        settings,
+        mode=args.command or "both",
+        graph_spec=graph,
+        thread_id=getattr(args, "thread", None),
+    )
 
-    handler: Callable[..., int] = getattr(commands, f"{command}_command")
-    return handler(settings, args, graph)
+
+def _serve(settings: Any, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.console.serve import serve
+
+    return serve(
+        settings,
+        args.host,
+        args.port,
+        args.mode,
+        graph,
+        public=args.public,
+        max_sessions=args.max_sessions,
+    )
+
+
+def _db(settings: Any, args: argparse.Namespace, graph: str | None) -> int:
+    from hitl_tui.commands import db_command
+
+    return db_command(settings, args.action, args.json)
+
+
+def _headless(name: str) -> Handler:
+    """`hitl_tui.commands.<name>_command`, imported only when that command runs."""
+
+    def handler(settings: Any, args: argparse.Namespace, graph: str | None) -> int:
+        from hitl_tui import commands
+
+        return getattr(commands, f"{name}_command")(settings, args, graph)
+
+    return handler
 
 
 if __name__ == "__main__":

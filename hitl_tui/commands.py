@@ -191,15 +191,23 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
     if args.json:
         output.json_line(thread_json(snapshot))
         return 0
+    print_thread(snapshot)
+    return 0
+
+
+def print_thread(thread: Any, *head: Any) -> None:
+    """A thread for a terminal: its next nodes, messages, pending interrupts and problems;
+    `head` adds fields to the first line (the Agent Server's graph)."""
     output.line(
         ("thread ", "dim"),
-        (snapshot.thread_id, "bold"),
+        (thread.thread_id, "bold"),
+        *head,
         ("  next: ", "dim"),
-        ", ".join(snapshot.next) or "(finished)",
+        ", ".join(thread.next) or "(finished)",
     )
-    for message in snapshot.messages:
+    for message in thread.messages:
         _print_message(message)
-    for item in snapshot.pending:
+    for item in thread.pending:
         output.line(
             ("⏸ pending ", "bold yellow"),
             (item.kind, "cyan"),
@@ -209,9 +217,8 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
             (item.interrupt_id, "dim"),
         )
         _print_interrupted(item)
-    for problem in snapshot.problems:
+    for problem in thread.problems:
         output.line(("! ", "bold red"), problem)
-    return 0
 
 
 def resume_hint(item: Any, name_interrupt: bool = False) -> str:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hitl_tui import output
-from hitl_tui.commands import _print_message, _shown, decision_from, open_desk
+from hitl_tui.commands import _print_message, decision_from, open_desk, print_thread
 from hitl_tui.errors import NotFoundError, UsageError
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
@@ -100,27 +100,7 @@ def show_command(settings: Settings, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    output.line(
-        ("thread ", "dim"),
-        (thread.thread_id, "bold"),
-        ("  graph ", "dim"),
-        str(thread.graph_id),
-        ("  next: ", "dim"),
-        ", ".join(thread.next) or "(finished)",
-    )
-    for message in thread.messages:
-        _print_message(message)
-    for item in thread.pending:
-        output.line(
-            ("⏸ pending ", "bold yellow"),
-            (item.kind, "cyan"),
-            " ",
-            _shown(item.value),
-            ("  interrupt ", "dim"),
-            (item.interrupt_id, "dim"),
-        )
-    for problem in thread.problems:
-        output.line(("! ", "bold red"), problem)
+    print_thread(thread, ("  graph ", "dim"), str(thread.graph_id))
     return 0
 
 

@@ -91,6 +91,8 @@ def last_answer(messages: list[Any]) -> str | None:
 
 
 def thread(hub: Runtime, thread_id: str) -> ThreadSnapshot:
+    """The thread as it is now, with a stop at a static breakpoint recognised when the
+    loaded graph has any; NotFoundError when there is no such thread."""
     validate_thread_id(thread_id)
     snapshot = load_snapshot(hub.store, thread_id)
     if snapshot is None:

@@ -26,7 +26,7 @@ from hitl_tui.errors import (
     UsageError,
 )
 from hitl_tui.hitl import audit, claims
-from hitl_tui.hitl.conversation import last_answer, messages_in_update
+from hitl_tui.hitl.conversation import last_answer, messages_in_update, thread
 from hitl_tui.hitl.graph_runner import run_graph, update_state
 from hitl_tui.hitl.heartbeat import Heartbeat
 from hitl_tui.hitl.identity import validate_operator
@@ -34,7 +34,6 @@ from hitl_tui.hitl.jsonsafe import check_finite, dumps, to_jsonable
 from hitl_tui.hitl.kinds import CONTINUE, Decision, build_resume_value
 from hitl_tui.hitl.runtime import Runtime
 from hitl_tui.hitl.snapshot import PendingInterrupt, load_snapshot
-from hitl_tui.hitl.store import validate_thread_id
 
 MAX_ANSWER_BYTES = 7_500_000  # twice this, plus the state around it, under 16 MB
 
@@ -59,13 +58,7 @@ class ResumeResult:
 
 def pending_target(hub: Runtime, thread_id: str, interrupt_id: str | None) -> PendingInterrupt:
     """The interrupt to answer: the only one, or the one named."""
-    validate_thread_id(thread_id)
-    snapshot = load_snapshot(hub.store, thread_id)
-    if snapshot is None:
-        raise NotFoundError(f"thread {thread_id} not found")
-    if not snapshot.pending and hub.graph_spec and hub.store.breakpoints is None:
-        hub.graph  # its breakpoints tell whether the thread stopped at one  # noqa: B018
-        snapshot = load_snapshot(hub.store, thread_id) or snapshot
+    snapshot = thread(hub, thread_id)
     if not snapshot.pending:
         answered = claims.last_answered(hub.store, thread_id)
         if answered is not None and interrupt_id in (None, answered["interrupt_id"]):
