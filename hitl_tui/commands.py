@@ -31,13 +31,12 @@ def open_desk(settings: Settings, graph: str | None) -> Desk:
 
 
 def _print_message(message: Any) -> None:
+    from hitl_tui.hitl.presentation import ROLE_COLOURS
     from hitl_tui.hitl.snapshot import message_as_json, message_text
 
     data = message_as_json(message)
     role = data["role"]
-    style = {"user": "bold cyan", "assistant": "bold green", "tool": "bold magenta"}.get(
-        role, "bold"
-    )
+    style = f"bold {ROLE_COLOURS[role]}" if role in ROLE_COLOURS else "bold"
     text = message_text(message)
     calls = data["tool_calls"]
     if text:

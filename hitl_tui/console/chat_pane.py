@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Label, LoadingIndicator, Select, Static, TextArea
 
@@ -36,8 +37,11 @@ class MessageInput(TextArea):
         Binding("shift+enter,ctrl+j", "newline", "New line", show=False, priority=True),
     ]
 
+    class SendRequested(Message):
+        """Enter was pressed: the pane that owns the input decides what sending means."""
+
     def action_send(self) -> None:
-        self.screen.query_one(ChatPane).send()
+        self.post_message(self.SendRequested())
 
     def action_newline(self) -> None:
         self.insert("\n")
@@ -98,6 +102,11 @@ class ChatPane(Vertical):
             self._watch()
 
     # -- sending --------------------------------------------------------------------
+    @on(MessageInput.SendRequested)
+    def _send_requested(self, event: MessageInput.SendRequested) -> None:
+        event.stop()
+        self.send()
+
     def send(self) -> None:
         box = self.query_one(MessageInput)
         text = box.text.strip()

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from hitl_tui.console.messages import DecidedLoaded
 from hitl_tui.console.render import json_view, plain
 from hitl_tui.errors import HitlError
-from hitl_tui.hitl.jsonsafe import dumps
+from hitl_tui.hitl.presentation import decision_words
 from hitl_tui.hitl.safe_text import one_line
 
 LIMIT = 500
@@ -164,23 +164,6 @@ class DecidedScreen(Screen):
             table.action_cursor_down()
         else:
             table.action_cursor_up()
-
-
-def decision_words(entry: dict) -> str:
-    """The decision as an operator would say it."""
-    decision = entry.get("decision") or {}
-    action = decision.get("action")
-    if action == "respond":
-        return f'answered "{decision.get("text") or ""}"'
-    if action == "approve":
-        return "approved"
-    if action == "reject":
-        return f'rejected: "{decision["text"]}"' if decision.get("text") else "rejected"
-    if action == "edit":
-        return "approved with edits " + dumps(decision.get("args"))
-    if action == "json":
-        return "sent JSON " + dumps(decision.get("value"))
-    return str(action)
 
 
 def _haystack(entry: dict) -> str:

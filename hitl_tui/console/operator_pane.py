@@ -41,6 +41,7 @@ from hitl_tui.errors import user_message
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.jsonsafe import dumps
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
+from hitl_tui.hitl.presentation import ROLE_COLOURS, decision_line
 from hitl_tui.hitl.safe_text import one_line, visible
 from hitl_tui.hitl.sla import OverdueTracker, by_urgency, stamp
 from hitl_tui.hitl.snapshot import message_as_json, message_text
@@ -350,9 +351,7 @@ class OperatorPane(Vertical):
                 if data["tool_calls"]:
                     calls = ", ".join(str(c["name"]) for c in data["tool_calls"])
                     text = f"{text} → {calls}".strip()
-                style = {"user": "cyan", "assistant": "green", "tool": "magenta"}.get(
-                    data["role"], "dim"
-                )
+                style = ROLE_COLOURS.get(data["role"], "dim")
                 parts.append(Text.assemble((f"{data['role']}: ", f"bold {style}"), plain(text)))
             for problem in snapshot.problems:
                 parts.append(plain(f"! {problem}", "red"))
@@ -784,13 +783,3 @@ def _finish_edit_first() -> Text:
         "Finish the edit first: ctrl+s sends it (after a confirmation), Esc cancels it.",
         "bold yellow",
     )
-
-
-def decision_line(entry: dict) -> str:
-    """One audited decision in words: when, who, what, how it ended."""
-    from hitl_tui.console.decided import decision_words
-
-    when = str(entry.get("started_at"))[:19].replace("T", " ")
-    line = f"{when}  {entry.get('operator')}  {decision_words(entry)}  → {entry.get('outcome')}"
-    return line + (f": {entry['error']}" if entry.get("error") else "")
-
