@@ -25,7 +25,7 @@ serve: install
 test: install
 	$(BIN)/ruff check hitl_tui tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install
 	$(BIN)/ruff check hitl_tui tests benchmarks

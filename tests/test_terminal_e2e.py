@@ -37,7 +37,9 @@ def test_hostile_ticket_cannot_touch_the_terminal(settings, cli_env, tmp_path):
     socket = f"i10-e2e-{uuid.uuid4().hex[:8]}"
     config = tmp_path / "tmux.conf"
     config.write_text("set -g set-clipboard on\nset -g allow-rename on\n")
-    env = {**cli_env, "HITL_OPERATOR": "olivia", "TERM": "xterm-256color"}
+    # COLUMNS/LINES (set by test runners) would override the 160x45 pane.
+    env = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "LINES")}
+    env.update(HITL_OPERATOR="olivia", TERM="xterm-256color")
     command = " ".join(
         [f"{k}='{v}'" for k, v in env.items() if k.isidentifier() and "'" not in v]
         + [sys.executable, "-m", "hitl_tui", "admin", "--graph", "tests.graphs_hostile:hostile"]
