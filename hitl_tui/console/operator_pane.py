@@ -766,7 +766,9 @@ class OperatorPane(Vertical):
         if not late:
             return
         threads = ", ".join(sorted({item.thread_id for item in late}))
-        self.notify(f"Overdue: {threads}"[:90], title="Deadline", severity="warning", markup=False)
+        self.notify(
+            one_line(f"Overdue: {threads}")[:90], title="Deadline", severity="warning", markup=False
+        )
         if self.desk is not None and self.desk.settings.bell:
             self.app.bell()
 
