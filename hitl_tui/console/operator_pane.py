@@ -250,7 +250,9 @@ class OperatorPane(Vertical):
                     "bold yellow",
                 )
             )
-            self.notify(f"{item.thread_id}: {ticket.claim_lost}", severity="warning", markup=False)
+            self.notify(
+                one_line(f"{item.thread_id}: {ticket.claim_lost}"), severity="warning", markup=False
+            )
         if item.claimed_by != self._detail_claimed_by:
             self._load_detail(ticket.key)
         self._show_head()
