@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hitl_tui.db.embedded import EmbeddedServer
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, Decision
 from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
@@ -83,25 +84,25 @@ def figures(uri: str, workdir: Path, probes: int) -> dict[str, Any]:
     hub = Hub(settings)
     with running_agent_server(workdir / "agent-server") as server:
         source = AgentServerSource(server.url, server.key)
+        desk = Desk(hub, source)
         try:
             for n in range(BACKGROUND_TICKETS):
                 _ticket(source, f"background-{n}")
             listing = []
             for _ in range(10):
                 started = time.perf_counter()
-                open_tickets = len(source.pending(hub.store))
+                open_tickets = len(desk.pending())
                 listing.append(time.perf_counter() - started)
             operator = time_to_operator(server.url, server.key, probes)
             resumes = []
             for n in range(5):
                 thread = _ticket(source, f"resumed-{n}")
                 started = time.perf_counter()
-                source.resume(hub.store, thread, Decision(APPROVE), "bench")
+                desk.decide(thread, Decision(APPROVE), "bench")
                 resumes.append(time.perf_counter() - started)
         finally:
-            source.close()
             hub.connection.client.drop_database(settings.db_name)
-            hub.close()
+            desk.close()
     return {
         "agent_server_open_tickets": open_tickets,
         "agent_server_pending_p50_ms": statistics.median(listing) * 1e3,

@@ -30,6 +30,8 @@ configuration: environment variables or a .env file (see .env.example).
 """
 
 
+NOT_WITH_SERVER_YET = ("both", "user", "admin", "serve", "watch")
+
 # What runs a command: (settings, parsed arguments, --graph or None) -> exit code.
 Handler = Callable[[Any, argparse.Namespace, str | None], int]
 
@@ -68,6 +70,13 @@ def _global_options() -> argparse.ArgumentParser:
         metavar="URL",
         default=argparse.SUPPRESS,
         help="take interrupts from this LangGraph Agent Server (default: LANGGRAPH_SERVER_URL)",
+    )
+    group.add_argument(
+        "--assistant",
+        metavar="ID",
+        default=argparse.SUPPRESS,
+        help="with --server: the assistant (or graph id) a new conversation runs on "
+        "(default: LANGGRAPH_ASSISTANT, else the server's only graph)",
     )
     group.add_argument(
         "--api-key",
@@ -121,7 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", metavar="TEXT")
     ask.add_argument("--thread", metavar="ID", help="continue this thread (default: a new one)")
     ask.add_argument("--json", action="store_true", help="print JSON")
-    ask.add_argument("--assistant", metavar="ID", help="with --server: the assistant or graph id")
 
     pending = command("pending", "list every pending interrupt, decoded")
     pending.add_argument("--json", action="store_true", help="print JSON")
@@ -232,6 +240,8 @@ def settings_from(args: argparse.Namespace) -> Any:
         overrides["langgraph_server_url"] = args.server
     if getattr(args, "api_key", None):
         overrides["langgraph_api_key"] = args.api_key
+    if getattr(args, "assistant", None):
+        overrides["langgraph_assistant"] = args.assistant
     try:
         return Settings(**overrides)
     except ValidationError as error:
@@ -245,10 +255,11 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     graph = getattr(args, "graph", None)
     command = args.command or "both"
-    if settings.langgraph_server_url and command not in ("audit", "db"):  # own database only
-        from hitl_tui import server_commands
-
-        return server_commands.run(settings, args, command)
+    if settings.langgraph_server_url and command in NOT_WITH_SERVER_YET:
+        raise UsageError(
+            f"`{command}` does not work with --server yet; use ask, pending, show, resume, "
+            "release or audit"
+        )
     return args.handler(settings, args, graph)
 
 

@@ -1,5 +1,8 @@
 """The headless commands (ask, pending, show, resume, release, audit, db): the seed's
-user_main / admin_main without the prompts."""
+user_main / admin_main without the prompts.
+
+Every command goes through the desk, so each works the same whether the interrupts are
+MongoDB checkpoints or on a LangGraph Agent Server (`--server URL`)."""
 
 from __future__ import annotations
 
@@ -148,6 +151,7 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
             (item.thread_id, "bold"),
             "  ",
             (item.kind, "cyan"),
+            *_graph_of(item),
             f"  {age(item.age_seconds())}",
             _deadline(item),
             (claimed, "yellow"),
@@ -167,6 +171,12 @@ def pending_command(settings: Settings, args: argparse.Namespace, graph: str | N
         for problem in found:
             output.line(("! ", "bold red"), (thread_id, "bold"), "  ", problem)
     return 0
+
+
+def _graph_of(item: Any) -> tuple[Any, ...]:
+    """Which of the Agent Server's graphs holds the ticket or thread (none for checkpoints)."""
+    graph = getattr(item, "graph_id", None)
+    return (("  graph ", "dim"), str(graph)) if graph else ()
 
 
 def _print_interrupted(item: Any) -> None:
@@ -194,13 +204,12 @@ def show_command(settings: Settings, args: argparse.Namespace, graph: str | None
     return 0
 
 
-def print_thread(thread: Any, *head: Any) -> None:
-    """A thread for a terminal: its next nodes, messages, pending interrupts and problems;
-    `head` adds fields to the first line (the Agent Server's graph)."""
+def print_thread(thread: Any) -> None:
+    """A thread for a terminal: its next nodes, messages, pending interrupts and problems."""
     output.line(
         ("thread ", "dim"),
         (thread.thread_id, "bold"),
-        *head,
+        *_graph_of(thread),
         ("  next: ", "dim"),
         ", ".join(thread.next) or "(finished)",
     )

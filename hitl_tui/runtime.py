@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from hitl_tui.db.client import Connection, connect
+from hitl_tui.errors import UsageError
 from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.store import Store
 from hitl_tui.settings import Settings
@@ -96,5 +97,23 @@ class Hub:
 def build_desk(
     settings: Settings, graph_spec: str | None = None, connection: Connection | None = None
 ) -> Desk:
-    """The desk every front-end works through, wired to this process's connection and graph."""
-    return Desk(Hub(settings, graph_spec, connection))
+    """The desk every front-end works through: this process's own database, and the
+    interrupts of an Agent Server when `LANGGRAPH_SERVER_URL` is set, else the checkpoints
+    in that database answered with this process's graph."""
+    if not settings.langgraph_server_url:
+        return Desk(Hub(settings, graph_spec, connection))
+    if graph_spec:
+        raise UsageError("--graph does not go with --server: the Agent Server runs its graphs")
+    from hitl_tui.sources.agent_server import AgentServerSource
+
+    source = AgentServerSource(
+        settings.langgraph_server_url,
+        settings.langgraph_api_key,
+        assistant=settings.langgraph_assistant,
+        connect_timeout=settings.connect_timeout_seconds,
+    )
+    try:
+        return Desk(Hub(settings, None, connection), source)
+    except BaseException:
+        source.close()
+        raise

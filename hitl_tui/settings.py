@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     change_streams: bool = Field(default=True, validation_alias="HITL_CHANGE_STREAMS")
     langgraph_server_url: str | None = Field(default=None, validation_alias="LANGGRAPH_SERVER_URL")
     langgraph_api_key: str | None = Field(default=None, validation_alias="LANGGRAPH_API_KEY")
+    langgraph_assistant: str | None = Field(default=None, validation_alias="LANGGRAPH_ASSISTANT")
     confirm: Literal["always", "never"] = Field(default="always", validation_alias="HITL_CONFIRM")
     screenshot_dir: Path = Field(default=Path("."), validation_alias="HITL_SCREENSHOT_DIR")
     sla: str | None = Field(default=None, validation_alias="HITL_SLA")
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
         "openai_base_url",
         "langgraph_server_url",
         "langgraph_api_key",
+        "langgraph_assistant",
         "audit_key",
         mode="before",
     )

@@ -19,6 +19,7 @@ from langgraph_sdk import get_sync_client
 
 from hitl_tui.errors import HitlError
 from hitl_tui.hitl import audit, claims
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, Decision
 from hitl_tui.runtime import Hub
 from hitl_tui.sources.agent_server import AgentServerSource
@@ -58,6 +59,11 @@ def env(cli_env: dict[str, str], agent_server: AgentServer) -> dict[str, str]:
     env = offline_env(cli_env)
     env.update(LANGGRAPH_SERVER_URL=agent_server.url, LANGGRAPH_API_KEY=agent_server.key)
     return env
+
+
+def server_desk(settings, agent_server: AgentServer, **options) -> Desk:
+    """A desk of its own: its own database connection and HTTP client, like one operator."""
+    return Desk(Hub(settings), AgentServerSource(agent_server.url, agent_server.key, **options))
 
 
 def cli_json(args: list[str], env: dict[str, str]) -> object:
@@ -140,13 +146,14 @@ def test_two_parallel_interrupts_are_answered_one_by_one(env, sdk, source):
 
 
 def test_a_claimed_ticket_waits_for_release_then_runs_the_edited_action(
-    env, sdk, source, hub, agent_server
+    env, sdk, source, hub, settings, agent_server
 ):
     thread = started(sdk, "approval", {"target": "edit-me"})
     [item] = [i for i in source.pending() if i.thread_id == thread]
     assert item.kind == "approval" and item.value["args"] == {"db_name": "edit-me"}
     claims.acquire(hub.store, thread, item.interrupt_id, "carol", 60)
-    [item] = [i for i in source.pending(hub.store) if i.thread_id == thread]
+    with server_desk(settings, agent_server) as desk:
+        [item] = [i for i in desk.pending() if i.thread_id == thread]
     assert item.claimed_by == "carol"
 
     blocked = run_cli(["resume", thread, "--approve"], env)
@@ -159,9 +166,11 @@ def test_a_claimed_ticket_waits_for_release_then_runs_the_edited_action(
     assert "dropped edit-me" not in agent_server.effects_lines()
 
 
-def test_middleware_batch_is_approved_as_a_whole(env, sdk, source):
+def test_middleware_batch_is_approved_as_a_whole(env, sdk, agent_server):
     shown: list = []
-    asked = source.ask("tidy up", "batched", on_message=shown.append)
+    batched = AgentServerSource(agent_server.url, agent_server.key, assistant="batched")
+    asked = batched.ask("tidy up", None, on_message=shown.append)
+    batched.close()
     assert [m.type for m in shown] == ["human", "ai"]
     assert [c["name"] for c in shown[1].tool_calls] == ["send_email", "wipe_disk"]
     thread = asked.thread_id
@@ -181,17 +190,13 @@ def test_eight_concurrent_resumers_run_the_action_once(settings, sdk, hub, agent
     barrier = threading.Barrier(8)
 
     def racer(n: int) -> int:
-        own = Hub(settings)
-        server = AgentServerSource(agent_server.url, agent_server.key)
-        try:
-            barrier.wait(timeout=30)
-            server.resume(own.store, thread, Decision(APPROVE), f"op{n}")
-            return 0
-        except HitlError as error:
-            return error.exit_code
-        finally:
-            server.close()
-            own.close()
+        with server_desk(settings, agent_server) as desk:
+            try:
+                barrier.wait(timeout=30)
+                desk.decide(thread, Decision(APPROVE), f"op{n}")
+                return 0
+            except HitlError as error:
+                return error.exit_code
 
     with ThreadPoolExecutor(8) as pool:
         codes = sorted(pool.map(racer, range(8)))
@@ -202,14 +207,14 @@ def test_eight_concurrent_resumers_run_the_action_once(settings, sdk, hub, agent
 
 
 def test_a_long_action_stays_claimed_until_it_ends_even_across_a_reconnect(
-    env, sdk, hub, agent_server
+    env, sdk, hub, settings, agent_server
 ):
     """Dave's client times out mid-run and reconnects; meanwhile Erin is refused, and the
     action runs once."""
     thread = started(sdk, "approval", {"target": "slow-db"})
-    impatient = AgentServerSource(agent_server.url, agent_server.key, run_timeout=1)
+    impatient = server_desk(settings, agent_server, run_timeout=1)
     with ThreadPoolExecutor(1) as pool, pytest.warns(UserWarning, match="reconnect"):
-        dave = pool.submit(impatient.resume, hub.store, thread, Decision(APPROVE), "dave")
+        dave = pool.submit(impatient.decide, thread, Decision(APPROVE), "dave")
         wait_for(lambda: any(r["status"] == "running" for r in sdk.runs.list(thread)))
 
         erin = run_cli(["resume", thread, "--approve", "--operator", "erin"], env)

@@ -184,7 +184,9 @@ def test_a_send_to_a_node_the_graph_lacks_answers_nothing_and_stays_answerable(
 
     # A ticket whose node could not be named gets past that check: the graph then runs,
     # LangGraph drops the Send, and the answered interrupt is still there afterwards.
-    monkeypatch.setattr(resume_module, "_check_graph_fits", lambda hub, target: None)
+    from hitl_tui.hitl.checkpoint_source import CheckpointSource
+
+    monkeypatch.setattr(CheckpointSource, "check_fits", lambda source, target: None)
     wrong = _hub(settings, "tests.graphs_faults:send_graph_without_worker")
     with pytest.raises(resume_module.ResumeFailed, match="still pending") as failed:
         resume_module.resume(wrong, "send", Decision(RESPOND, text="go"), "alice")

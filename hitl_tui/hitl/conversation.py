@@ -113,6 +113,7 @@ def thread_json(snapshot: ThreadSnapshot) -> dict:
         "messages": [message_as_json(m) for m in snapshot.messages],
         "pending": [p.as_json() for p in snapshot.pending],
         "problems": snapshot.problems,
+        **snapshot.source_fields(),
     }
 
 

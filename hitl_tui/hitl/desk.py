@@ -4,6 +4,10 @@ The CLI and the console do everything through a `Desk` (ask, read a thread, list
 pending, claim, renew, release, decide, read the history, watch for changes), so the two can
 never drift apart, and neither needs to know about stores, savers or documents.
 
+Where the interrupts come from is the desk's `source` (MongoDB checkpoints, or a LangGraph
+Agent Server); claims, the audit and its verification are always in hitl-tui's own
+database (`runtime.store`), so operators are kept apart the same way for every source.
+
     with build_desk(settings) as desk:          # hitl_tui.runtime, the composition root
         for item in desk.pending(): ...
         desk.decide(thread_id, Decision(APPROVE), operator="alice")
@@ -23,17 +27,22 @@ if TYPE_CHECKING:  # the modules behind each call load when it is first made: a 
     from hitl_tui.hitl.resume import ResumeResult
     from hitl_tui.hitl.runtime import Runtime
     from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot
-    from hitl_tui.hitl.watch import ChangeWatcher
+    from hitl_tui.hitl.source import Source, Watcher
 
 OnMessage = Callable[[Any], None] | None
 
 
 class Desk:
-    """One per process or console: a runtime (connection, store, graph) and an inbox."""
+    """One per process or console: the own database (`runtime`) and a source of interrupts
+    (by default the checkpoints in that same database)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, source: Source | None = None) -> None:
+        if source is None:
+            from hitl_tui.hitl.checkpoint_source import CheckpointSource
+
+            source = CheckpointSource(runtime)
         self.runtime = runtime
-        self._inbox: Any = None
+        self.source = source
 
     def __enter__(self) -> Desk:
         return self
@@ -42,7 +51,10 @@ class Desk:
         self.close()
 
     def close(self) -> None:
-        self.runtime.close()
+        try:
+            self.source.close()
+        finally:
+            self.runtime.close()
 
     # -- what the desk is set up with ---------------------------------------------------
     @property
@@ -55,45 +67,44 @@ class Desk:
 
     @property
     def model_label(self) -> str:
-        return self.runtime.model_label
+        return self.source.model_label
 
     @property
     def database_label(self) -> str:
-        return self.runtime.database_label
+        return self.source.label
 
     @property
     def graph_spec(self) -> str | None:
-        return self.runtime.graph_spec
+        return self.source.graph_spec
 
-    def load_graph(self) -> Any:
+    def load_graph(self) -> None:
         """Compile the graph now (off the UI thread), rather than on the first answer."""
-        return self.runtime.graph
+        self.source.load()
 
     # -- the user's side ------------------------------------------------------------------
+    def new_thread_id(self) -> str:
+        """An id for a new conversation that this desk's source accepts."""
+        return self.source.new_thread_id()
+
     def ask(
         self, text: str, thread_id: str | None = None, on_message: OnMessage = None
     ) -> AskResult:
-        from hitl_tui.hitl.conversation import ask
-
-        return ask(self.runtime, text, thread_id, on_message=on_message)
+        return self.source.ask(text, thread_id, on_message)
 
     def thread(self, thread_id: str) -> ThreadSnapshot:
-        """The thread as it is now; NotFoundError if it does not exist."""
-        from hitl_tui.hitl.conversation import thread
-
-        return thread(self.runtime, thread_id)
+        """The thread as it is now, with who holds its tickets; NotFoundError if it does
+        not exist."""
+        snapshot = self.source.thread(thread_id)
+        claims.annotate(self.runtime.store, snapshot.pending)
+        return snapshot
 
     def latest_checkpoint(self, thread_id: str) -> str | None:
-        from hitl_tui.hitl.snapshot import latest_checkpoint_id
-
-        return latest_checkpoint_id(self.runtime.store, thread_id)
+        return self.source.latest_checkpoint(thread_id)
 
     def snapshot(self, thread_id: str, checkpoint_id: str | None = None) -> ThreadSnapshot | None:
         """The thread's latest checkpoint (or the one named), or None: for pollers that
         already know the thread exists."""
-        from hitl_tui.hitl.snapshot import load_snapshot
-
-        return load_snapshot(self.runtime.store, thread_id, checkpoint_id)
+        return self.source.snapshot(thread_id, checkpoint_id)
 
     def decision_notes(self, thread_id: str, cache: dict) -> list[Any]:
         """What operators decided on this thread, for the user's transcript."""
@@ -107,43 +118,35 @@ class Desk:
         decode_limit: int | None = None,
         on_progress: Callable[[Any], None] | None = None,
     ) -> list[PendingInterrupt]:
-        """Every pending interrupt, oldest first (see `Inbox.refresh`)."""
-        return self.inbox.refresh(decode_limit=decode_limit, on_progress=on_progress)
-
-    @property
-    def inbox(self) -> Any:
-        if self._inbox is None:
-            from hitl_tui.hitl.inbox import Inbox
-
-            self._inbox = Inbox(self.runtime.store)
-        return self._inbox
+        """Every pending interrupt, oldest first, with who holds it (see `Inbox.refresh`)."""
+        items = self.source.pending(decode_limit=decode_limit, on_progress=on_progress)
+        _attach_claims(self.runtime.store, items)
+        return items
 
     @property
     def problems(self) -> dict[str, list[str]]:
-        """Threads whose latest checkpoint decoded with problems, from the last `pending`."""
-        return self.inbox.problems
+        """Threads whose latest state decoded with problems, from the last `pending`."""
+        return self.source.problems
 
     @property
     def progress(self) -> Any:
         """How far the first look at an unseen history has got, or None when done."""
-        return self.inbox.progress
+        return self.source.progress
 
     @property
     def complete(self) -> bool:
         """False when the last `pending` left tickets to decode for the next call."""
-        return self.inbox.complete
+        return self.source.complete
 
     def target(self, thread_id: str, interrupt_id: str | None = None) -> PendingInterrupt:
         """The interrupt a decision would answer: the only one, or the one named."""
         from hitl_tui.hitl.resume import pending_target
 
-        return pending_target(self.runtime, thread_id, interrupt_id)
+        return pending_target(self.source, self.runtime.store, thread_id, interrupt_id)
 
     def check(self, item: PendingInterrupt, decision: Decision) -> Any:
         """The exact resume value for `decision`, or a UsageError saying why it cannot go."""
-        from hitl_tui.hitl.resume import resume_value_for
-
-        return resume_value_for(item, decision, self.runtime)
+        return self.source.resume_value(item, decision)
 
     def claim(
         self,
@@ -194,11 +197,13 @@ class Desk:
         claim: Claim | None = None,
         force: bool = False,
     ) -> ResumeResult:
-        """Answer one interrupt and run the graph to its next stop (see `resume.resume`)."""
-        from hitl_tui.hitl.resume import resume
+        """Answer one interrupt and run the graph to its next stop (see `resume.answer`)."""
+        from hitl_tui.hitl.resume import answer
 
-        return resume(
-            self.runtime,
+        return answer(
+            self.source,
+            self.runtime.store,
+            self.settings.claim_seconds,
             thread_id,
             decision,
             operator or self.operator,
@@ -226,8 +231,17 @@ class Desk:
 
         return decided_entries(self.history(thread_id, limit=limit))
 
-    def watch(self, on_change: Callable[[], None]) -> ChangeWatcher:
+    def watch(self, on_change: Callable[[], None]) -> Watcher:
         """Call `on_change` (from a daemon thread) when the inbox may have changed."""
-        from hitl_tui.hitl.watch import ChangeWatcher
+        return self.source.watch(on_change)
 
-        return ChangeWatcher(self.runtime.store, on_change).start()
+
+def _attach_claims(store: Any, items: list[PendingInterrupt]) -> None:
+    """Who holds each ticket, and any interrupted attempt on it, in one query."""
+    active = claims.active_claims(store)
+    for item in items:
+        doc = active.get((item.thread_id, item.interrupt_id))
+        item.claimed_by = claims.holder(doc)
+        item.interrupted_attempt = claims.interrupted_attempt(doc)
+        item.claimed_at = doc["claimed_at"] if doc else None
+        item.claim_state = doc["state"] if doc else None

@@ -77,6 +77,10 @@ class ThreadSnapshot:
     problems: list[str] = field(default_factory=list)
     write_count: int = 0  # writes attached to this checkpoint when it was read
 
+    def source_fields(self) -> dict:
+        """What a source adds to `show --json` (the Agent Server: status, graph, assistant)."""
+        return {}
+
 
 def latest_checkpoint_id(store: Store, thread_id: str) -> str | None:
     doc = latest_checkpoint(store.checkpoints, thread_id, projection={"checkpoint_id": 1})

@@ -1,10 +1,10 @@
 """Interrupts held by a LangGraph Agent Server (`langgraph dev`, `langgraph up`, the platform).
 
 The server runs the graphs, so resuming needs no graph code here: only the interrupt's id
-and the value its kind expects. What the server does not give, hitl-tui keeps in its own
-database: claims (exactly one operator resumes) and the audit trail. The server ignores a
-stale interrupt id without an error, so a resume counts as done only when the interrupt is
-gone from the thread afterwards.
+and the value its kind expects. What the server does not give, the desk keeps in hitl-tui's
+own database: claims (exactly one operator resumes) and the audit trail. The server ignores
+a stale interrupt id without an error, which is why the desk counts a resume as done only
+when the interrupt is gone from the thread afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,16 +20,14 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from langchain_core.messages import SystemMessage, convert_to_messages
 from langgraph_sdk.client import SyncLangGraphClient
-from pymongo.errors import PyMongoError
 
-from hitl_tui.errors import ConflictError, NotFoundError, UsageError
-from hitl_tui.hitl import audit, claims
+from hitl_tui.errors import HitlError, NotFoundError, UsageError
 from hitl_tui.hitl.conversation import MAX_MESSAGE_CHARS, AskResult, last_answer
-from hitl_tui.hitl.heartbeat import Heartbeat
 from hitl_tui.hitl.kinds import Decision, kind_of
-from hitl_tui.hitl.resume import ResumeFailed, ResumeResult, resume_value_for
-from hitl_tui.hitl.snapshot import PendingInterrupt, last_tool_calls
-from hitl_tui.hitl.store import Store, validate_thread_id
+from hitl_tui.hitl.resume import ResumeFailed, one_line, resume_value_for
+from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot, last_tool_calls
+from hitl_tui.hitl.source import Answer, OnMessage, OnStep, Ran
+from hitl_tui.hitl.store import validate_thread_id
 from hitl_tui.sources.server_errors import ServerUnavailable, server_errors
 
 # The server's largest page: one request covers up to a thousand waiting threads. Past
@@ -51,18 +49,15 @@ class ServerInterrupt(PendingInterrupt):
 
 
 @dataclass
-class ServerThread:
-    """A thread's state on the server: the shape `show --json` prints."""
+class ServerThread(ThreadSnapshot):
+    """A thread's state on the server, with its run status and where it runs."""
 
-    thread_id: str
-    checkpoint_id: str
-    status: str
-    next: list[str]
-    messages: list[Any]
-    pending: list[ServerInterrupt] = field(default_factory=list)
+    status: str = ""
     graph_id: str | None = None
     assistant_id: str | None = None
-    problems: list[str] = field(default_factory=list)
+
+    def source_fields(self) -> dict:
+        return {"status": self.status, "graph_id": self.graph_id, "assistant_id": self.assistant_id}
 
 
 def shown_url(url: str) -> str:
@@ -74,37 +69,79 @@ def shown_url(url: str) -> str:
 
 
 class AgentServerSource:
-    """List, read, resume and start threads on one Agent Server; claims and audit in `store`."""
+    """List, read, resume and start threads on one Agent Server (a desk's `Source`)."""
+
+    graph_spec = None  # the server holds the graphs
+    progress = None  # one search lists everything: no first look to report on
+    complete = True
 
     def __init__(
         self,
         url: str,
         api_key: str | None = None,
         *,
+        assistant: str | None = None,
         connect_timeout: float = 3.0,
         run_timeout: float = 600.0,
     ) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise UsageError(f"--server wants an http(s) URL, not {shown_url(url)!r}")
         self.url = shown_url(url)
+        self.assistant = assistant
+        self.problems: dict[str, list[str]] = {}
         # Our own HTTP client: the SDK's default retries a refused connection five times
         # with backoff (~11 s before "unreachable"), and would pick up keys from the
         # environment that the user never meant for this server.
-        self.client = SyncLangGraphClient(
-            httpx.Client(
-                base_url=url.rstrip("/"),
-                transport=httpx.HTTPTransport(retries=1),
-                timeout=httpx.Timeout(run_timeout, connect=connect_timeout),
-                headers={"x-api-key": api_key} if api_key else None,
-            )
+        self.http = httpx.Client(
+            base_url=url.rstrip("/"),
+            transport=httpx.HTTPTransport(retries=1),
+            timeout=httpx.Timeout(run_timeout, connect=connect_timeout),
+            headers={"x-api-key": api_key} if api_key else None,
         )
+        self.client = SyncLangGraphClient(self.http)
 
     def close(self) -> None:
         self.client.close()
 
+    @property
+    def label(self) -> str:
+        return f"Agent Server {self.url}"
+
+    @property
+    def model_label(self) -> str:
+        return f"assistant {self.assistant}" if self.assistant else "the server's graph"
+
+    def load(self) -> None:
+        """Nothing to compile: the server runs the graphs."""
+
+    def new_thread_id(self) -> str:
+        return str(uuid.uuid4())  # the server's thread ids are UUIDs
+
+    def watch(self, on_change: Callable[[], None]) -> Any:
+        """The server has no event feed for new interrupts: the inbox polls."""
+        from hitl_tui.hitl.source import NoPush
+
+        return NoPush()
+
     # -- reading ---------------------------------------------------------------------
-    def pending(self, store: Store | None = None) -> list[ServerInterrupt]:
-        """Every pending interrupt on the server, oldest first, with who claimed it."""
+    def pending(
+        self,
+        decode_limit: int | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> list[ServerInterrupt]:
+        """Every pending interrupt on the server, oldest first."""
+        unique = {str(thread.get("thread_id")): thread for thread in self.interrupted_threads()}
+        items = [
+            item
+            for thread in unique.values()
+            # The search result carries no checkpoint id; `show` gives the real one.
+            for item in _items(thread, _tasks_of_search(thread), thread.get("values"), "")
+        ]
+        items.sort(key=lambda i: (i.created_at, i.thread_id, i.interrupt_id))
+        return items
+
+    def interrupted_threads(self) -> list[dict]:
+        """Every thread waiting at an interrupt, a page of PAGE at a time."""
         threads: list[dict] = []
         with server_errors(self.url):
             while True:
@@ -117,46 +154,25 @@ class AgentServerSource:
                 )
                 threads.extend(page)
                 if len(page) < PAGE:
-                    break
-        unique = {str(thread.get("thread_id")): thread for thread in threads}
-        items = [
-            item
-            for thread in unique.values()
-            # The search result carries no checkpoint id; `show` gives the real one.
-            for item in _items(thread, _tasks_of_search(thread), thread.get("values"), "")
-        ]
-        if store is not None:
-            _attach_claims(store, items)
-        items.sort(key=lambda i: (i.created_at, i.thread_id, i.interrupt_id))
-        return items
+                    return threads
 
-    def thread(self, thread_id: str, store: Store | None = None) -> ServerThread:
+    def thread(self, thread_id: str) -> ServerThread:
         validate_thread_id(thread_id)
         missing = f"thread {thread_id} not found on the Agent Server at {self.url}"
         with server_errors(self.url, missing=missing):
             info = self.client.threads.get(thread_id)
             state = self.client.threads.get_state(thread_id)
-        values = state.get("values") if isinstance(state.get("values"), dict) else {}
-        tasks = [
-            (str(t.get("id", "")), str(t.get("name", "?")), t.get("interrupts") or [])
-            for t in state.get("tasks") or []
-        ]
-        checkpoint = state.get("checkpoint") or {}
-        pending = _items(info, tasks, values, str(checkpoint.get("checkpoint_id", "")))
-        if store is not None:
-            _attach_claims(store, pending)
-        metadata = info.get("metadata") or {}
-        return ServerThread(
-            thread_id=thread_id,
-            checkpoint_id=str(checkpoint.get("checkpoint_id", "")),
-            status=str(info.get("status", "")),
-            next=[str(n) for n in state.get("next") or []],
-            messages=_messages(values),
-            pending=pending,
-            graph_id=metadata.get("graph_id"),
-            assistant_id=metadata.get("assistant_id"),
-            problems=_problems(info),
-        )
+        return _thread_of(thread_id, info, state)
+
+    def snapshot(self, thread_id: str, checkpoint_id: str | None = None) -> ServerThread | None:
+        try:
+            return self.thread(thread_id)
+        except NotFoundError:
+            return None
+
+    def latest_checkpoint(self, thread_id: str) -> str | None:
+        snapshot = self.snapshot(thread_id)
+        return snapshot.checkpoint_id if snapshot else None
 
     def assistants(self) -> list[dict]:
         with server_errors(self.url):
@@ -185,13 +201,7 @@ class AgentServerSource:
         )
 
     # -- the user's side -------------------------------------------------------------
-    def ask(
-        self,
-        text: str,
-        assistant: str | None,
-        thread_id: str | None = None,
-        on_message: Callable[[Any], None] | None = None,
-    ) -> AskResult:
+    def ask(self, text: str, thread_id: str | None, on_message: OnMessage = None) -> AskResult:
         """Start a run with one user message; the answer, or the ticket now waiting.
 
         `on_message` gets each message the run added, once it has ended."""
@@ -199,7 +209,7 @@ class AgentServerSource:
             raise UsageError("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise UsageError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
-        assistant_id = self.assistant_for(assistant)
+        assistant_id = self.assistant_for(self.assistant)
         seen = 0
         if thread_id is None:
             with server_errors(self.url):
@@ -230,148 +240,60 @@ class AgentServerSource:
         return AskResult(thread_id, "answered", last_answer(after.messages), [])
 
     # -- the operator's side ---------------------------------------------------------
-    def resume(
-        self,
-        store: Store,
-        thread_id: str,
-        decision: Decision,
-        operator: str,
-        interrupt_id: str | None = None,
-        *,
-        claim_seconds: float = 300.0,
-    ) -> ResumeResult:
-        """Answer one interrupt by id under a claim, and make sure it is gone afterwards."""
-        target = self.target(store, thread_id, interrupt_id)
-        value = resume_value_for(target, decision)
-        claim = claims.acquire(store, thread_id, target.interrupt_id, operator, claim_seconds)
-        keep_claim = False
-        try:
-            return self._resume_claimed(
-                store, target, decision, value, operator, claim, claim_seconds
-            )
-        except OutcomeUnknown:
-            # The run may have taken effect before the server went away: keep the claim
-            # so nobody runs the action a second time while that is uncertain.
-            keep_claim = True
-            raise
-        finally:
-            if not keep_claim:
-                with contextlib.suppress(PyMongoError):
-                    claims.release(store, claim)  # a no-op once the claim is done
+    def resume_value(self, item: PendingInterrupt, decision: Decision) -> Any:
+        return resume_value_for(item, decision)
 
-    def target(self, store: Store, thread_id: str, interrupt_id: str | None) -> ServerInterrupt:
-        """The interrupt to answer: the only one, or the one named (the MongoDB rules)."""
-        snapshot = self.thread(thread_id)
-        if not snapshot.pending:
-            answered = claims.last_answered(store, thread_id)
-            if answered is not None and interrupt_id in (None, answered["interrupt_id"]):
-                raise ConflictError(f"thread {thread_id}: {claims.conflict_message(answered)}")
-            raise NotFoundError(f"thread {thread_id} has nothing pending")
-        if interrupt_id is None:
-            if len(snapshot.pending) > 1:
-                ids = ", ".join(p.interrupt_id for p in snapshot.pending)
-                raise UsageError(
-                    f"thread {thread_id} has {len(snapshot.pending)} pending interrupts; "
-                    f"choose one with --interrupt ({ids})"
-                )
-            return snapshot.pending[0]
-        for item in snapshot.pending:
-            if item.interrupt_id == interrupt_id:
-                return item
-        done = claims.claim_of(store, thread_id, interrupt_id)
-        if done and done.get("state") == claims.DONE:
-            raise ConflictError(claims.conflict_message(done))
-        raise NotFoundError(f"interrupt {interrupt_id} is not pending in thread {thread_id}")
+    def check_fits(self, target: PendingInterrupt) -> None:
+        """The server has the graph of each of its threads."""
 
-    def _resume_claimed(
-        self,
-        store: Store,
-        target: ServerInterrupt,
-        decision: Decision,
-        value: Any,
-        operator: str,
-        claim: claims.Claim,
-        claim_seconds: float,
-    ) -> ResumeResult:
-        # Between our look and our claim another operator may have finished: look again.
-        fresh = self.thread(target.thread_id)
-        if not any(p.interrupt_id == target.interrupt_id for p in fresh.pending):
-            raise ConflictError(
-                f"interrupt {target.interrupt_id} of thread {target.thread_id} was answered already"
+    def run(self, answer: Answer, on_step: OnStep) -> Ran:
+        """One run that answers the interrupt by its id, to the thread's next stop."""
+        target, before = answer.target, answer.before
+        assistant = (
+            getattr(before, "assistant_id", None)
+            or getattr(before, "graph_id", None)
+            or getattr(target, "assistant_id", None)
+        )
+        with (
+            _outcome_unknown_if_lost(target),
+            server_errors(self.url, missing=f"assistant {assistant!r} not found"),
+        ):
+            result = self.client.runs.wait(
+                target.thread_id,
+                str(assistant),
+                # Always by id: a bare value with several interrupts pending fails the run.
+                command={"resume": {target.interrupt_id: answer.value}},
+                multitask_strategy="reject",
+                raise_error=False,
             )
-        where = {
-            "thread_id": target.thread_id,
-            "interrupt_id": target.interrupt_id,
-            "attempt": claim.token,
-        }
-        if not claims.start_resuming(store, claim, decision.action, claim_seconds):
-            current = claims.claim_of(store, target.thread_id, target.interrupt_id)
-            raise ConflictError(
-                f"lost the claim before resuming: {claims.conflict_message(current)}"
-            )
-        audit.append(
-            store,
-            audit.STARTED,
-            operator=operator,
-            **where,
-            kind=target.kind,
-            decision={"action": decision.action},
-            payload=value,
-            checkpoint_before=fresh.checkpoint_id,
-        )
-        assistant = fresh.assistant_id or fresh.graph_id or target.assistant_id
-        try:
-            with (
-                Heartbeat(store, claim, claim_seconds),
-                _outcome_unknown_if_lost(target, operator),
-                server_errors(self.url, missing=f"assistant {assistant!r} not found"),
-            ):
-                result = self.client.runs.wait(
-                    target.thread_id,
-                    str(assistant),
-                    # Always by id: a bare value with several interrupts pending fails the run.
-                    command={"resume": {target.interrupt_id: value}},
-                    multitask_strategy="reject",
-                    raise_error=False,
-                )
-            _raise_if_failed(result, f"resuming thread {target.thread_id}")
-            with _outcome_unknown_if_lost(target, operator):
-                after = self.thread(target.thread_id)
-            if any(p.interrupt_id == target.interrupt_id for p in after.pending):
-                raise ResumeFailed(
-                    f"the Agent Server ran thread {target.thread_id} without answering "
-                    f"interrupt {target.interrupt_id}; it stays pending"
-                )
-        except Exception as error:
-            with contextlib.suppress(PyMongoError):
-                audit.append(store, audit.FAILED, operator=operator, **where, error=str(error))
-            raise
-        claims.finish(store, claim)
-        audit.append(
-            store, audit.RESUMED, operator=operator, **where, checkpoint_after=after.checkpoint_id
-        )
-        return ResumeResult(
-            thread_id=target.thread_id,
-            interrupt_id=target.interrupt_id,
-            answer=last_answer(after.messages) if not after.pending else None,
-            still_pending=list(after.pending),
-            checkpoint_after=after.checkpoint_id,
-        )
+        _raise_if_failed(result, f"resuming thread {target.thread_id}")
+        with _outcome_unknown_if_lost(target):
+            after = self.thread(target.thread_id)
+        on_step(after.messages[len(before.messages) :])
+        return Ran(after)
+
+    def failure(self, error: Exception, target: PendingInterrupt) -> Exception:
+        if isinstance(error, HitlError):
+            return error
+        return ResumeFailed(f"resuming thread {target.thread_id} failed: {one_line(error)}")
 
 
 class OutcomeUnknown(ServerUnavailable):
-    """The server went away after our answer was sent: it may or may not have run."""
+    """The server went away after our answer was sent: it may or may not have run, so the
+    claim is kept (an interrupted attempt) and nobody runs the action again unawares."""
+
+    keeps_claim = True
 
 
 @contextlib.contextmanager
-def _outcome_unknown_if_lost(target: ServerInterrupt, operator: str) -> Iterator[None]:
+def _outcome_unknown_if_lost(target: PendingInterrupt) -> Iterator[None]:
     try:
         yield
     except ServerUnavailable as error:
         raise OutcomeUnknown(
             f"{error} The answer to thread {target.thread_id} may have been applied; "
-            f"the ticket stays claimed by {operator} until the claim expires: "
-            f"check it with `hitl-tui show {target.thread_id}`."
+            "the ticket shows an interrupted attempt until someone checks it with "
+            f"`hitl-tui show {target.thread_id}` (resume --force takes it over)."
         ) from None
 
 
@@ -429,13 +351,26 @@ def _messages(values: dict) -> list[Any]:
     return messages
 
 
-def _attach_claims(store: Store, items: list[ServerInterrupt]) -> None:
-    active = claims.active_claims(store)
-    for item in items:
-        claim = active.get((item.thread_id, item.interrupt_id))
-        item.claimed_by = claim["operator"] if claim else None
-        item.claimed_at = claim["claimed_at"] if claim else None
-        item.claim_state = claim["state"] if claim else None
+def _thread_of(thread_id: str, info: dict, state: dict) -> ServerThread:
+    values = state.get("values") if isinstance(state.get("values"), dict) else {}
+    tasks = [
+        (str(t.get("id", "")), str(t.get("name", "?")), t.get("interrupts") or [])
+        for t in state.get("tasks") or []
+    ]
+    checkpoint_id = str((state.get("checkpoint") or {}).get("checkpoint_id", ""))
+    metadata = info.get("metadata") or {}
+    return ServerThread(
+        thread_id=thread_id,
+        checkpoint_id=checkpoint_id,
+        created_at=_timestamp(state.get("created_at") or info.get("updated_at")),
+        messages=_messages(values),
+        next=[str(n) for n in state.get("next") or []],
+        pending=_items(info, tasks, values, checkpoint_id),
+        problems=_problems(info),
+        status=str(info.get("status", "")),
+        graph_id=metadata.get("graph_id"),
+        assistant_id=metadata.get("assistant_id"),
+    )
 
 
 def _problems(info: dict) -> list[str]:
