@@ -30,7 +30,7 @@ configuration: environment variables or a .env file (see .env.example).
 """
 
 
-NOT_WITH_SERVER_YET = ("both", "user", "admin", "serve", "watch")
+NOT_WITH_SERVER_YET = ("both", "user", "admin", "serve")
 
 # What runs a command: (settings, parsed arguments, --graph or None) -> exit code.
 Handler = Callable[[Any, argparse.Namespace, str | None], int]
@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.langgraph_server_url and command in NOT_WITH_SERVER_YET:
         raise UsageError(
             f"`{command}` does not work with --server yet; use ask, pending, show, resume, "
-            "release or audit"
+            "release, audit or watch"
         )
     return args.handler(settings, args, graph)
 

@@ -17,6 +17,8 @@ from hitl_tui.db.embedded import EmbeddedServer
 from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 
+pytest_plugins = ["tests.agent_server_fixtures"]
+
 # The developer's own configuration must never leak into a test.
 for _name in (
     "OPENAI_API_KEY",

@@ -1,7 +1,6 @@
 """`--server URL`: the commands against a real `langgraph dev` Agent Server.
 
-One server per test session, started by the first test that needs it. Threads are shared
-by the whole session, so each test looks only at the threads it started. The graph's own
+The server is tests/agent_server_fixtures.py's, shared by the session. The graph's own
 state is checked through the SDK afterwards, not only exit codes.
 """
 
@@ -11,71 +10,24 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from langgraph_sdk import get_sync_client
 
 from hitl_tui.errors import HitlError
 from hitl_tui.hitl import audit, claims
-from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, Decision
-from hitl_tui.runtime import Hub
 from hitl_tui.sources.agent_server import AgentServerSource
 from hitl_tui.sources.server_errors import ServerRefused
-from tests.agent_server_launch import (
-    AgentServer,
-    free_port,
-    offline_env,
-    running_agent_server,
-)
+from tests.agent_server_fixtures import server_desk, started
+from tests.agent_server_launch import free_port, offline_env
 from tests.conftest import run_cli
-
-
-@pytest.fixture(scope="session")
-def agent_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentServer]:
-    with running_agent_server(tmp_path_factory.mktemp("agent-server")) as server:
-        yield server
-
-
-@pytest.fixture
-def sdk(agent_server: AgentServer):
-    client = get_sync_client(url=agent_server.url, api_key=agent_server.key)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def source(agent_server: AgentServer) -> Iterator[AgentServerSource]:
-    source = AgentServerSource(agent_server.url, agent_server.key)
-    yield source
-    source.close()
-
-
-@pytest.fixture
-def env(cli_env: dict[str, str], agent_server: AgentServer) -> dict[str, str]:
-    """A CLI process's environment: the test database for claims/audit, the test server."""
-    env = offline_env(cli_env)
-    env.update(LANGGRAPH_SERVER_URL=agent_server.url, LANGGRAPH_API_KEY=agent_server.key)
-    return env
-
-
-def server_desk(settings, agent_server: AgentServer, **options) -> Desk:
-    """A desk of its own: its own database connection and HTTP client, like one operator."""
-    return Desk(Hub(settings), AgentServerSource(agent_server.url, agent_server.key, **options))
 
 
 def cli_json(args: list[str], env: dict[str, str]) -> object:
     done = run_cli([*args, "--json"], env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def started(sdk, graph: str, values: dict) -> str:
-    thread = sdk.threads.create()["thread_id"]
-    sdk.runs.wait(thread, graph, input=values)
-    return thread
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:

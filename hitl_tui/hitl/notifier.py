@@ -1,8 +1,9 @@
 """The headless notifier behind `hitl-tui watch`: find events, deliver them, keep going.
 
 Two loops share one process. The detector runs a pass when the change stream says
-something changed (or every poll interval where the server has no change streams, and at
-the next deadline), recording events in MongoDB. The deliverer leases the events its
+something changed (or every poll interval where there is no push: a server without change
+streams, or an Agent Server, whose `threads.search` is polled), and at the next deadline,
+recording events in MongoDB. The deliverer leases the events its
 group owes and sends them through every output, retrying with backoff. A database outage
 pauses both; they catch up from MongoDB when it is back, since nothing is kept in memory
 that the database does not also know.
@@ -15,14 +16,17 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from hitl_tui.errors import HitlError
 from hitl_tui.hitl import events
 from hitl_tui.hitl.delivery import DeliveryLog, Lease
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.sinks import DeliveryFailed, Output
 from hitl_tui.hitl.sla import SlaPolicy, stamp
+from hitl_tui.hitl.source import Watcher
 from hitl_tui.hitl.store import Store
 from hitl_tui.hitl.watch import ChangeWatcher
 
@@ -36,7 +40,10 @@ MAX_BACKOFF_SECONDS = 30.0
 
 
 class Notifier:
-    """Runs until `stop()`; reports trouble through `warn(line)` (one line each)."""
+    """Runs until `stop()`; reports trouble through `warn(line)` (one line each).
+
+    `pending` and `watch` are where the tickets come from (a desk's); by default the
+    MongoDB checkpoints in `store`, the database the events are recorded in."""
 
     def __init__(
         self,
@@ -49,6 +56,8 @@ class Notifier:
         change_streams: bool = True,
         warn: Callable[[str], None] = lambda line: None,
         safety_seconds: float = SAFETY_PASS_SECONDS,
+        pending: Callable[[], list[Any]] | None = None,
+        watch: Callable[[Callable[[], None]], Watcher] | None = None,
     ) -> None:
         self.store = store
         self.outputs = list(outputs)
@@ -58,19 +67,20 @@ class Notifier:
         self.change_streams = change_streams
         self.warn = warn
         self.safety_seconds = safety_seconds
-        self._inbox = Inbox(store)
+        self._pending = pending or Inbox(store).refresh
+        self._open_watch = watch or (lambda on_change: ChangeWatcher(store, on_change).start())
         self._stop = threading.Event()
         self._detect_due = threading.Event()
         self._deliver_due = threading.Event()
         self._ready = threading.Event()
-        self._watcher: ChangeWatcher | None = None
-        self._db_trouble = False
+        self._watcher: Watcher | None = None
+        self._trouble: str | None = None  # what went away, until it is back
 
     # -- lifecycle --------------------------------------------------------------------
     def run(self) -> None:
         """Block until stopped: detect in a thread, deliver in this one."""
         if self.change_streams:
-            self._watcher = ChangeWatcher(self.store, self._detect_due.set).start()
+            self._watcher = self._open_watch(self._detect_due.set)
             self._watcher.wait_ready(5)
         detector = threading.Thread(target=self._detect_loop, name="hitl-detect", daemon=True)
         detector.start()
@@ -104,7 +114,7 @@ class Notifier:
                     events.ensure_indexes(self.store)
                     self.log.register()
                     setup_done = True
-                items = stamp(self._inbox.refresh(), self.policy)
+                items = stamp(self._pending(), self.policy)
                 now = datetime.now(UTC)
                 if events.detect(self.store, items, now):
                     self._deliver_due.set()
@@ -114,7 +124,7 @@ class Notifier:
                 deadline = events.next_deadline(items, now)
                 if deadline is not None:
                     wait = min(wait, max((deadline - now).total_seconds(), 0.05))
-            except PyMongoError as error:
+            except (PyMongoError, HitlError) as error:  # the database, or the Agent Server
                 self._database_lost(error)
                 wait = backoff
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -211,12 +221,16 @@ class Notifier:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     # -- outages ----------------------------------------------------------------------
-    def _database_lost(self, error: PyMongoError) -> None:
-        if not self._db_trouble:
-            self._db_trouble = True
-            self.warn(f"database unreachable ({type(error).__name__}); catching up when back")
+    def _database_lost(self, error: Exception) -> None:
+        if self._trouble is None:
+            if isinstance(error, HitlError):  # the Agent Server, which says what it is
+                self._trouble = "the Agent Server"
+                self.warn(f"{error}; catching up when back")
+            else:
+                self._trouble = "database"
+                self.warn(f"database unreachable ({type(error).__name__}); catching up when back")
 
     def _database_back(self) -> None:
-        if self._db_trouble:
-            self._db_trouble = False
-            self.warn("database reachable again")
+        if self._trouble is not None:
+            self.warn(f"{self._trouble} reachable again")
+            self._trouble = None

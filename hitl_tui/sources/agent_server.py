@@ -72,6 +72,7 @@ class AgentServerSource:
     """List, read, resume and start threads on one Agent Server (a desk's `Source`)."""
 
     graph_spec = None  # the server holds the graphs
+    page = PAGE
     progress = None  # one search lists everything: no first look to report on
     complete = True
 
@@ -149,11 +150,11 @@ class AgentServerSource:
                     status="interrupted",
                     sort_by="updated_at",
                     sort_order="asc",
-                    limit=PAGE,
+                    limit=self.page,
                     offset=len(threads),
                 )
                 threads.extend(page)
-                if len(page) < PAGE:
+                if len(page) < self.page:
                     return threads
 
     def thread(self, thread_id: str) -> ServerThread:
