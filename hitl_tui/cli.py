@@ -255,6 +255,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     graph = getattr(args, "graph", None)
     command = args.command or "both"
+    if settings.langgraph_server_url and graph:
+        raise UsageError("--graph does not go with --server: the Agent Server runs its graphs")
     if settings.langgraph_server_url and command in NOT_WITH_SERVER_YET:
         raise UsageError(
             f"`{command}` does not work with --server yet; use ask, pending, show, resume, "

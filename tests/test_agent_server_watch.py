@@ -1,8 +1,13 @@
-"""`--server`: listing past the server's page size, and `hitl-tui watch` polling the server."""
+"""`--server`: listing past the server's page size, `hitl-tui watch` polling the server, and
+an open ticket followed by its thread's stream."""
 
 from __future__ import annotations
 
-from tests.agent_server_fixtures import started
+import threading
+import time
+
+from hitl_tui.hitl.kinds import APPROVE, Decision
+from tests.agent_server_fixtures import server_desk, started
 from tests.conftest import run_cli
 from tests.oncall_helpers import wait_for
 from tests.test_watch_cli import Watcher
@@ -45,3 +50,21 @@ def test_watch_with_a_refused_key_exits_2_naming_the_variable(env):
     done = run_cli(["watch"], env)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "LANGGRAPH_API_KEY" in done.stderr
+
+
+def test_an_open_ticket_follows_its_thread_stream_and_stops_at_once(sdk, settings, agent_server):
+    thread = started(sdk, "approval", {"target": "followed-db"})
+    changed = threading.Event()
+    with server_desk(settings, agent_server) as desk:
+        follower = desk.follow(thread, changed.set)
+        try:
+            assert follower.wait_ready(10) is True
+            assert not changed.is_set()  # nothing replayed from before
+            with server_desk(settings, agent_server) as erin:
+                erin.decide(thread, Decision(APPROVE), "erin")
+            assert changed.wait(10), "no event from the thread's stream"
+            assert desk.thread(thread).pending == []
+        finally:
+            started_at = time.monotonic()
+            follower.stop(timeout=5)
+        assert not follower.running and time.monotonic() - started_at < 2

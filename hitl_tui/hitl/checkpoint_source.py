@@ -98,6 +98,12 @@ class CheckpointSource:
 
         return ChangeWatcher(self.runtime.store, on_change).start()
 
+    def follow(self, thread_id: str, on_change: Callable[[], None]) -> Any:
+        """The change stream of `watch` covers every thread already."""
+        from hitl_tui.hitl.source import NoPush
+
+        return NoPush()
+
     # -- running ------------------------------------------------------------------------
     def new_thread_id(self) -> str:
         return new_thread_id()

@@ -235,6 +235,11 @@ class Desk:
         """Call `on_change` (from a daemon thread) when the inbox may have changed."""
         return self.source.watch(on_change)
 
+    def follow(self, thread_id: str, on_change: Callable[[], None]) -> Watcher:
+        """Call `on_change` (from a daemon thread) when this thread changes: the open
+        ticket's live view, where the source pushes (`supported` False: poll instead)."""
+        return self.source.follow(thread_id, on_change)
+
 
 def _attach_claims(store: Any, items: list[PendingInterrupt]) -> None:
     """Who holds each ticket, and any interrupted attempt on it, in one query."""

@@ -126,4 +126,9 @@ class Source(Protocol):
 
     def watch(self, on_change: Callable[[], None]) -> Watcher: ...
 
+    def follow(self, thread_id: str, on_change: Callable[[], None]) -> Watcher:
+        """Call `on_change` when this one thread changes (the open ticket), where the
+        source can say so sooner than the inbox's own refresh."""
+        ...
+
     def close(self) -> None: ...
