@@ -246,3 +246,20 @@ def test_console_commands_say_they_do_not_work_with_a_server_yet(cli_env):
     env["LANGGRAPH_SERVER_URL"] = "http://127.0.0.1:9"
     done = run_cli(["admin"], env)
     assert done.returncode == 2 and "--server" in one_line_error(done)
+
+
+def test_a_static_breakpoint_is_a_ticket_continued_after_an_update(env, sdk):
+    thread = sdk.threads.create()["thread_id"]
+    sdk.runs.wait(thread, "approval", input={"target": "paused-db"}, interrupt_before=["confirm"])
+    [item] = [i for i in cli_json(["pending"], env) if i["thread_id"] == thread]
+    assert item["kind"] == "breakpoint" and item["value"]["next"] == ["confirm"]
+
+    refused = run_cli(["resume", thread, "--approve"], env)
+    assert refused.returncode == 2 and "--continue" in one_line_error(refused)
+    resumed = cli_json(["resume", thread, "--continue", "--update", '{"target": "other-db"}'], env)
+    assert resumed["status"] == "waiting"
+    [waiting] = resumed["pending"]
+    assert waiting["kind"] == "approval" and waiting["value"]["args"] == {"db_name": "other-db"}
+    state = sdk.threads.get_state(thread)
+    assert state["values"]["target"] == "other-db" and state["next"] == ["confirm"]
+    assert state["tasks"][0]["interrupts"][0]["id"] == waiting["interrupt_id"]

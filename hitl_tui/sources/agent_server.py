@@ -26,7 +26,7 @@ from langgraph_sdk.client import SyncLangGraphClient
 
 from hitl_tui.errors import HitlError, NotFoundError, UsageError
 from hitl_tui.hitl.conversation import MAX_MESSAGE_CHARS, AskResult, last_answer
-from hitl_tui.hitl.kinds import Decision, kind_of
+from hitl_tui.hitl.kinds import CONTINUE, Decision, kind_of
 from hitl_tui.hitl.resume import ResumeFailed, one_line, resume_value_for
 from hitl_tui.hitl.snapshot import PendingInterrupt, ThreadSnapshot, last_tool_calls
 from hitl_tui.hitl.source import Answer, OnMessage, OnStep, Ran
@@ -157,14 +157,21 @@ class AgentServerSource:
     ) -> list[ServerInterrupt]:
         """Every pending interrupt on the server, oldest first."""
         unique = {str(thread.get("thread_id")): thread for thread in self.interrupted_threads()}
-        items = [
-            item
-            for thread in unique.values()
+        items: list[ServerInterrupt] = []
+        for thread in unique.values():
             # The search result carries no checkpoint id; `show` gives the real one.
-            for item in _items(thread, _tasks_of_search(thread), thread.get("values"), "")
-        ]
+            found = _items(thread, _tasks_of_search(thread), thread.get("values"), "")
+            items.extend(found or self._stop_at_breakpoint(thread))
         items.sort(key=lambda i: (i.created_at, i.thread_id, i.interrupt_id))
         return items
+
+    def _stop_at_breakpoint(self, thread: dict) -> list[ServerInterrupt]:
+        """An interrupted thread with no interrupt stopped at a static breakpoint
+        (interrupt_before/after); only its state says where."""
+        thread_id = str(thread.get("thread_id"))
+        with server_errors(self.url, missing=f"thread {thread_id} is gone"):
+            state = self.client.threads.get_state(thread_id)
+        return _thread_of(thread_id, thread, state).pending
 
     def interrupted_threads(self) -> list[dict]:
         """Every thread waiting at an interrupt, a page of PAGE at a time."""
@@ -280,15 +287,20 @@ class AgentServerSource:
             or getattr(before, "graph_id", None)
             or getattr(target, "assistant_id", None)
         )
+        if answer.decision.action == CONTINUE:  # a static breakpoint: run on from here
+            run: dict[str, Any] = {"input": None}
+        else:  # always by id: a bare value with several interrupts pending fails the run
+            run = {"command": {"resume": {target.interrupt_id: answer.value}}}
         with (
             _outcome_unknown_if_lost(target),
             server_errors(self.url, missing=f"assistant {assistant!r} not found"),
         ):
+            if answer.decision.action == CONTINUE and answer.decision.value is not None:
+                self.client.threads.update_state(target.thread_id, answer.decision.value)
             result = self.client.runs.wait(
                 target.thread_id,
                 str(assistant),
-                # Always by id: a bare value with several interrupts pending fails the run.
-                command={"resume": {target.interrupt_id: answer.value}},
+                **run,
                 multitask_strategy="reject",
                 raise_error=False,
             )
@@ -452,6 +464,28 @@ def _items(
     return items
 
 
+def _breakpoint(
+    thread: dict, values: dict, checkpoint_id: str, next_nodes: list[str]
+) -> ServerInterrupt:
+    """A stop at a static breakpoint as a ticket, named after its checkpoint like the
+    MongoDB source's: continuing moves the thread on, so the ticket is gone afterwards.
+    A stop after a node is a stop before the next, which is what `next` names."""
+    metadata = thread.get("metadata") or {}
+    return ServerInterrupt(
+        thread_id=str(thread.get("thread_id")),
+        interrupt_id=f"breakpoint-{checkpoint_id}",
+        kind="breakpoint",
+        value={"when": "before", "next": next_nodes, "state_keys": sorted(values)},
+        tool_calls=last_tool_calls(_messages(values)),
+        created_at=_timestamp(thread.get("updated_at")),
+        checkpoint_id=checkpoint_id,
+        task_id="",
+        node=next_nodes[0],
+        graph_id=metadata.get("graph_id"),
+        assistant_id=metadata.get("assistant_id"),
+    )
+
+
 def _messages(values: dict) -> list[Any]:
     """The thread's messages as LangChain objects, so one renderer serves both sources."""
     raw = values.get("messages")
@@ -474,13 +508,17 @@ def _thread_of(thread_id: str, info: dict, state: dict) -> ServerThread:
     ]
     checkpoint_id = str((state.get("checkpoint") or {}).get("checkpoint_id", ""))
     metadata = info.get("metadata") or {}
+    next_nodes = [str(n) for n in state.get("next") or []]
+    pending = _items(info, tasks, values, checkpoint_id)
+    if not pending and next_nodes and info.get("status") == "interrupted":
+        pending = [_breakpoint(info, values, checkpoint_id, next_nodes)]
     return ServerThread(
         thread_id=thread_id,
         checkpoint_id=checkpoint_id,
         created_at=_timestamp(state.get("created_at") or info.get("updated_at")),
         messages=_messages(values),
-        next=[str(n) for n in state.get("next") or []],
-        pending=_items(info, tasks, values, checkpoint_id),
+        next=next_nodes,
+        pending=pending,
         problems=_problems(info),
         status=str(info.get("status", "")),
         graph_id=metadata.get("graph_id"),
