@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hitl_tui.agent import tools as builtin_tools
-from hitl_tui.console.answer_box import AnswerEditor
+from hitl_tui.console.answer_box import AnswerBox, AnswerEditor
 from hitl_tui.console.app import HitlApp
 from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.confirm import ConfirmDecision, ConfirmTakeover
@@ -117,7 +117,7 @@ async def test_invalid_json_and_other_decisions_never_bypass_an_edit(hub):
     ask(hub, "Please refund order 1234, $40, it arrived broken")
     app = HitlApp(hub.settings, "admin", hub=hub)
     async with app.run_test(size=(120, 34)) as pilot:
-        pane = await _open_first(app, pilot)
+        await _open_first(app, pilot)
         await pilot.press("ctrl+e")
         app.query_one(AnswerEditor).text = '{"order_id": "1234", "amount": 35.0'
         await pilot.press("ctrl+o")
@@ -126,10 +126,10 @@ async def test_invalid_json_and_other_decisions_never_bypass_an_edit(hub):
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
         assert not isinstance(app.screen, ConfirmDecision)
-        assert pane.ticket.mode == "edit"
+        assert app.query_one(AnswerBox).mode == "edit"
         await pilot.press("escape")
         await wait_until(pilot, lambda: "Edit cancelled" in _status(app), what="cancel")
-        assert pane.ticket.mode == "reason"
+        assert app.query_one(AnswerBox).mode == "reason"
     assert builtin_tools.EXECUTED == [] and len(_pending(hub)) == 1
 
 
@@ -198,7 +198,7 @@ async def test_status_and_mode_reset_per_ticket_and_open_ticket_survives_a_filte
         await pilot.press("escape", "escape")  # cancel the edit, back to the inbox
         await pilot.press("j", "enter")
         await wait_until(pilot, lambda: pane.ticket.item.kind == "query", what="next ticket")
-        assert pane.ticket.mode == "respond" and _status(app) == ""
+        assert app.query_one(AnswerBox).mode == "respond" and _status(app) == ""
         await pilot.press("escape", "slash")
         for char in "refund":
             await pilot.press(char)

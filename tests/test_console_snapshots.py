@@ -68,10 +68,10 @@ async def _open_and_settle(app: HitlApp, pilot) -> None:
         lambda: "Interrupt payload" in visible_text(app.query_one("#detail-body")),
         what="the decoded ticket",
     )
-    pane = app.query_one("OperatorPane")
+    pane, detail = app.query_one("OperatorPane"), app.query_one("TicketDetail")
     await wait_until(  # the inbox and the detail both know of the claim: nothing moves now
         pilot,
-        lambda: pane.ticket.item.claimed_by == "alice" and pane._detail_claimed_by == "alice",
+        lambda: pane.ticket.item.claimed_by == "alice" and detail.claimed_by == "alice",
         what="the claim in the inbox",
     )
     await app.workers.wait_for_complete()

@@ -73,7 +73,7 @@ async def test_console_offers_only_the_decisions_the_response_schema_allows(sett
             assert box.check_action("decide", ("reject",))
             assert not box.check_action("decide", ("edit",))  # the schema allows no edit
             await pilot.press("ctrl+e")
-            assert pane.ticket.mode != "edit"
+            assert box.mode != "edit"
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: table.row_count == 1, what="wipe answered")
         messages = _values(hub, "cpc-1")["messages"]

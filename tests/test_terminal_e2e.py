@@ -82,3 +82,40 @@ def test_hostile_ticket_cannot_touch_the_terminal(settings, cli_env, tmp_path):
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)
         hub.connection.client.drop_database(settings.db_name)
         hub.close()
+
+
+def test_quitting_the_console_gives_back_its_claim(settings, cli_env, hub):
+    """A real console process holds a claim; ctrl+q ends it promptly and the claim is free."""
+    from hitl_tui.hitl import claims
+    from hitl_tui.hitl.conversation import ask
+    from hitl_tui.hitl.inbox import Inbox
+
+    assert shutil.which("tmux"), "tmux is needed for this test (apt-get install tmux)"
+    asked = ask(hub, "How do I configure SSL certificates for nginx?")
+    [item] = Inbox(hub.store).refresh()
+    socket = f"quit-e2e-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "LINES")}
+    env.update(HITL_OPERATOR="olivia", TERM="xterm-256color")
+    command = " ".join(
+        [f"{k}='{v}'" for k, v in env.items() if k.isidentifier() and "'" not in v]
+        + [sys.executable, "-m", "hitl_tui", "admin", ";", "echo", "console-ended"]
+    )
+    try:
+        subprocess.run(
+            ["tmux", "-L", socket, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "34",
+             f"env -i {command}; sleep 30"],
+            check=True,
+            timeout=10,
+        )
+        _wait_for(socket, "1 pending")
+        _tmux(socket, "send-keys", "-t", "e2e", "Enter")
+        _wait_for(socket, "claimed by you")
+        held = claims.claim_of(hub.store, asked.thread_id, item.interrupt_id)
+        assert held is not None and held["operator"] == "olivia"
+        _tmux(socket, "send-keys", "-t", "e2e", "C-q")
+        _wait_for(socket, "console-ended", timeout=15)
+        assert claims.claim_of(hub.store, asked.thread_id, item.interrupt_id) is None
+        [after] = Inbox(hub.store).refresh()
+        assert after.claimed_by is None
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=10)

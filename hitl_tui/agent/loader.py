@@ -36,13 +36,19 @@ def _import(target: str) -> Any:
             if not path.is_file():
                 raise UsageError(f"--graph: no such file {target}")
             name = f"hitl_user_graph_{abs(hash(str(path)))}"
+            if name in sys.modules:  # checked once already (the console does, before start)
+                return sys.modules[name]
             module_spec = importlib.util.spec_from_file_location(name, path)
             if module_spec is None or module_spec.loader is None:
                 raise UsageError(f"--graph: cannot import {target}")
             module = importlib.util.module_from_spec(module_spec)
             sys.modules[name] = module
             sys.path.insert(0, str(path.parent))
-            module_spec.loader.exec_module(module)
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]  # a failed import is tried again, not half-kept
+                raise
             return module
         return importlib.import_module(target)
     except UsageError:

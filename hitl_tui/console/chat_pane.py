@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Label, LoadingIndicator, Select, Static, TextArea
 
 from hitl_tui.console.messages import (
@@ -20,8 +19,10 @@ from hitl_tui.console.messages import (
     ConnectionLost,
     ThreadLoaded,
 )
+from hitl_tui.console.poller import Job, Poller
 from hitl_tui.console.render import plain
 from hitl_tui.console.transcript import Transcript
+from hitl_tui.console.worker_errors import PassesWorkerErrorsUp
 from hitl_tui.db.client import is_database_error
 from hitl_tui.errors import user_message
 from hitl_tui.hitl.humanize import age
@@ -47,7 +48,7 @@ class MessageInput(TextArea):
         self.insert("\n")
 
 
-class ChatPane(Vertical):
+class ChatPane(PassesWorkerErrorsUp, Vertical):
     """One user's tickets; watches the current thread so answers arrive on their own."""
 
     BINDINGS = [
@@ -62,9 +63,7 @@ class ChatPane(Vertical):
         self.busy = False
         self.waiting_since: datetime | None = None
         self._checkpoint: str | None = None
-        self._poll_timer: Timer | None = None
-        self._polling = False
-        self._poll_due = False
+        self._poller = Poller(self, self._plan_poll, self._poll_seconds, "chat-poll")
         self._notes_cache: dict = {}
         self.titles: dict[str, str] = {}  # thread → its first question, for the selector
         self._pending_title: str | None = None  # the question of a ticket not yet created
@@ -94,6 +93,9 @@ class ChatPane(Vertical):
             with self.prevent(Select.Changed):
                 self.query_one(Select).value = self.thread_id
         self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        self._poller.stop()
 
     # -- wiring from the app --------------------------------------------------------
     def attach(self, desk: Any) -> None:
@@ -213,25 +215,29 @@ class ChatPane(Vertical):
 
     # -- watching the thread -------------------------------------------------------
     def _watch(self) -> None:
-        if self.desk is not None and self.thread_id and not self.busy:
-            self._polling = True
-            self._poll_thread(self.thread_id, self._checkpoint)
+        self._poller.poke()
 
     def poll_now(self) -> None:
         """Something changed in the database: look at the thread now (never two at once)."""
-        if self._polling:
-            self._poll_due = True
-        else:
-            self._watch()
+        self._poller.poke()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="chat-poll")
-    def _poll_thread(self, thread_id: str, known: str | None) -> None:
+    def _poll_seconds(self) -> float:
+        return self.desk.settings.poll_seconds if self.desk else 1.0
+
+    def _plan_poll(self) -> Job | None:
+        if self.desk is None or not self.thread_id or self.busy:
+            return None
+        desk, thread_id, known = self.desk, self.thread_id, self._checkpoint
+        return lambda: self._poll_thread(desk, thread_id, known)
+
+    def _poll_thread(self, desk: Any, thread_id: str, known: str | None) -> bool:
+        """In a worker: the thread as stored, when it moved past the checkpoint `known`."""
         snapshot, notes = None, []
         try:
-            latest = self.desk.latest_checkpoint(thread_id)
+            latest = desk.latest_checkpoint(thread_id)
             if latest is not None and latest != known:
-                snapshot = self.desk.snapshot(thread_id, latest)
-                notes = self.desk.decision_notes(thread_id, self._notes_cache)
+                snapshot = desk.snapshot(thread_id, latest)
+                notes = desk.decision_notes(thread_id, self._notes_cache)
             self.post_message(ConnectionBack())
         except Exception as error:  # the database went away: say so, keep polling
             if not is_database_error(error):
@@ -239,18 +245,10 @@ class ChatPane(Vertical):
             self.post_message(ConnectionLost(user_message(error)))
         finally:
             self.post_message(ThreadLoaded(thread_id, snapshot, notes))
+        return False
 
     @on(ThreadLoaded)
     def _thread_loaded(self, event: ThreadLoaded) -> None:
-        self._polling = False
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-        if self._poll_due:
-            self._poll_due = False
-            self._watch()
-        else:
-            poll = self.desk.settings.poll_seconds if self.desk else 1.0
-            self._poll_timer = self.set_timer(poll, self._watch, name="chat-poll")
         if event.thread_id != self.thread_id or event.snapshot is None:
             return
         snapshot = event.snapshot

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from hitl_tui.console.messages import DecidedLoaded
 from hitl_tui.console.render import json_view, plain
+from hitl_tui.console.worker_errors import PassesWorkerErrorsUp
 from hitl_tui.errors import HitlError
 from hitl_tui.hitl.presentation import decision_words
 from hitl_tui.hitl.safe_text import one_line
@@ -24,7 +25,7 @@ LIMIT = 500
 OUTCOME_STYLE = {"resumed": "green", "failed": "red", "started": "yellow"}
 
 
-class DecidedScreen(Screen):
+class DecidedScreen(PassesWorkerErrorsUp, Screen):
     """Esc goes back to the inbox; / filters; the selected decision is shown in full."""
 
     BINDINGS = [

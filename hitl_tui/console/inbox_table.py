@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from hitl_tui.console.render import plain
+from hitl_tui.console.session import row_key
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
 from hitl_tui.hitl.sla import deadline_text
@@ -27,10 +27,6 @@ MIN_SUMMARY = 12
 WIDE_ENOUGH = 20  # below this much room for the summary, show the narrow column set
 NARROW_COLUMNS = ("thread", "summary")  # the open ticket's header shows its age
 ROWS_PER_TURN = 100
-
-
-def row_key(item: Any) -> str:
-    return f"{item.thread_id}\x1f{item.interrupt_id}"
 
 
 class InboxTable(DataTable):
@@ -150,10 +146,6 @@ class InboxTable(DataTable):
         if len(rows) > ROWS_PER_TURN:
             rest = rows[ROWS_PER_TURN:]
             self.set_timer(0.001, lambda: self._add_rows(rest, now, generation))
-        elif len(self.items) >= ROWS_PER_TURN:
-            # Thousands of long-lived row objects make each full garbage collection take
-            # ~100 ms, which a person feels as a stutter while moving: stop rescanning them.
-            gc.freeze()
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()

@@ -63,11 +63,13 @@ class AskFailed(Message):
 @dataclass
 class InboxRefreshed(Message):
     """`items` is None when the refresh failed; `complete` False when more are coming;
-    `progress` how far the first look at an unseen history is, while there is one."""
+    `progress` how far the first look at an unseen history is, while there is one; `read`
+    the session's number for this read of the inbox."""
 
     items: list | None
     complete: bool = True
     progress: Any = None
+    read: int = 0
 
 
 @dataclass
@@ -79,9 +81,9 @@ class DetailLoaded(Message):
 
 @dataclass
 class ClaimResult(Message):
-    key: str
-    claim: Any
-    error: str | None
+    """The claim on an opened ticket was taken, or someone else holds it (`Claimed`)."""
+
+    outcome: Any
 
 
 @dataclass
@@ -102,6 +104,20 @@ class DecisionFailed(Message):
     key: str
     error: str
     takeover: Any = None
+
+
+@dataclass
+class Maximized(Message):
+    """The operator pane took the whole screen (`on`), or gave it back."""
+
+    on: bool
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker met an error that is not the database's: a bug, shown once by the app."""
+
+    error: BaseException
 
 
 @dataclass

@@ -1,13 +1,14 @@
-"""The operator's pane: the inbox, the opened ticket decoded, and its answer box.
+"""The operator's pane: the inbox, the ticket under the cursor decoded, and its answer box.
 
-The pane owns the state (the latest inbox, the open ticket, its claim); its widgets
-report what the operator asked for with messages and the pane decides.
+The pane wires its parts together: the inbox view, the ticket detail and the answer box
+report what the operator asked for with messages; the session (plain Python over the
+Desk) holds the inbox as last read, the open ticket and its claim; the pane runs the
+session's database calls in workers and shows what they return.
 """
 
 from __future__ import annotations
 
-import gc
-import json
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -16,13 +17,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable
 
-from hitl_tui.console.answer_box import REASON, AnswerBox, AnswerEditor
+from hitl_tui.console.answer_box import AnswerBox
 from hitl_tui.console.confirm import ConfirmDecision, ConfirmTakeover
-from hitl_tui.console.inbox_table import InboxTable, row_key
+from hitl_tui.console.inbox_table import InboxTable
+from hitl_tui.console.inbox_view import InboxView
 from hitl_tui.console.messages import (
     ChangesSeen,
     ClaimResult,
@@ -31,24 +33,26 @@ from hitl_tui.console.messages import (
     DecisionFailed,
     DetailLoaded,
     InboxRefreshed,
+    Maximized,
     ResumeFinished,
     ShowDecided,
 )
-from hitl_tui.console.render import json_view, plain
+from hitl_tui.console.poller import Job, Poller
+from hitl_tui.console.render import plain
+from hitl_tui.console.session import OperatorSession, split_key
 from hitl_tui.console.ticket import OpenTicket, current_args
+from hitl_tui.console.ticket_detail import Head, TicketDetail
+from hitl_tui.console.worker_errors import PassesWorkerErrorsUp
 from hitl_tui.db.client import is_database_error
-from hitl_tui.errors import user_message
-from hitl_tui.hitl.humanize import age
-from hitl_tui.hitl.jsonsafe import dumps
+from hitl_tui.errors import HitlError, user_message
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
-from hitl_tui.hitl.presentation import ROLE_COLOURS, decision_line
 from hitl_tui.hitl.safe_text import one_line, visible
-from hitl_tui.hitl.sla import OverdueTracker, by_urgency, stamp
-from hitl_tui.hitl.snapshot import message_as_json, message_text
+from hitl_tui.hitl.sla import OverdueTracker
 
-BIG_INBOX = 500
 DECODE_BATCH = 400  # new tickets decoded per refresh: thousands appear oldest first
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
+RENEW_SECONDS = 20.0
+RELEASE_WAIT = 3.0  # seconds closing waits for our claim to be given back
 DONE_WORDS = {
     APPROVE: "Approved",
     REJECT: "Rejected",
@@ -59,7 +63,7 @@ DONE_WORDS = {
 }
 
 
-class OperatorPane(Vertical):
+class OperatorPane(PassesWorkerErrorsUp, Vertical):
     """Everything an operator needs for one ticket at a time, with the inbox in view."""
 
     BINDINGS = [
@@ -68,308 +72,191 @@ class OperatorPane(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.desk: Any = None
-        self.known: set[str] | None = None
-        self.latest: dict[str, Any] = {}  # every pending ticket, whatever the filter shows
-        self.ticket: OpenTicket | None = None
-        self.sending = False
-        self.shown_key: str | None = None  # the ticket the detail describes
-        self._confirm_empty = False
-        self._refresh_timer: Timer | None = None
-        self._refresh_due = False
-        self._refreshing = False
-        self._refresh_seq = 0
-        self._detail_timer: Timer | None = None
-        self._detail_claimed_by: str | None = None
+        self.session: OperatorSession | None = None
+        self._poller = Poller(self, self._plan_read, self._poll_seconds, "inbox")
+        self._cursor_timer: Timer | None = None
         self._overdue = OverdueTracker()
-        self._pending: list[Any] = []
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="inbox-header"):
-            yield Label("Operator inbox", id="inbox-title")
-            yield Label("", id="inbox-count")
-        with Horizontal(id="history-progress"):
-            yield ProgressBar(show_eta=False)
-            yield Label("", id="history-counts")
-        yield Input(placeholder="filter (thread, kind, text, operator) · Esc clears", id="filter")
-        yield InboxTable(id="inbox")
-        with VerticalScroll(id="detail"):
-            yield Static("", id="detail-head")
-            yield Static(
-                plain("Select a ticket and press Enter to answer it.", "dim"), id="detail-body"
-            )
+        yield InboxView(id="inbox-view")
+        yield TicketDetail(id="detail")
         yield AnswerBox(id="answer-box")
 
     def on_mount(self) -> None:
-        self.query_one("#filter").display = False
-        self.query_one("#history-progress").display = False
-        self.query_one("#answer-box").display = False
-        self.query_one("#detail-head").display = False
+        self._box.display = False
         self.set_interval(1.0, self._tick)
-        self.set_interval(20.0, self._renew_claim)
+        self.set_interval(RENEW_SECONDS, self._renew_claim)
 
-    def on_unmount(self) -> None:
-        self.release_all()
+    async def on_unmount(self) -> None:
+        """Stop looking, and give back our claim without holding up the event loop: the
+        release runs in a thread, waited for at most RELEASE_WAIT seconds."""
+        self._poller.stop()
+        if self.session is not None and (released := self.session.release_on_close()):
+            await asyncio.to_thread(released.join, RELEASE_WAIT)
 
-    # -- refresh ---------------------------------------------------------------------
+    @property
+    def ticket(self) -> OpenTicket | None:
+        return self.session.ticket if self.session is not None else None
+
+    @property
+    def _view(self) -> InboxView:
+        return self.query_one(InboxView)
+
+    @property
+    def _detail(self) -> TicketDetail:
+        return self.query_one(TicketDetail)
+
+    @property
+    def _box(self) -> AnswerBox:
+        return self.query_one(AnswerBox)
+
+    # -- reading the inbox ------------------------------------------------------------
     def attach(self, desk: Any) -> None:
-        self.desk = desk
-        self.request_refresh()
+        self.session = OperatorSession(desk)
+        self._poller.poke()
 
     def request_refresh(self) -> None:
         """Refresh now, or right after the refresh in flight: refreshes never overlap."""
-        if self.desk is None:
-            return
-        if self._refreshing:
-            self._refresh_due = True
-            return
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-        self._refreshing = True
-        self._refresh_seq += 1
-        self._refresh()
+        self._poller.poke()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
-    def _refresh(self) -> None:
+    def _poll_seconds(self) -> float:
+        return self.session.desk.settings.poll_seconds
+
+    def _plan_read(self) -> Job | None:
+        session = self.session
+        if session is None:
+            return None
+        read = session.start_read()
+        return lambda: self._read(session, read)
+
+    def _read(self, session: OperatorSession, read: int) -> bool:
+        """In a worker: read the inbox, post what was found; True when more is coming."""
         items = None
         try:
-            items = self.desk.pending(decode_limit=DECODE_BATCH)
-            items = by_urgency(stamp(items, self.desk.settings.sla_policy))
+            items = session.read_inbox(decode_limit=DECODE_BATCH)
             self.post_message(ConnectionBack())
         except Exception as error:
             if not is_database_error(error):
                 raise  # a bug, not the database: the app's worker-error handler shows it
             self.post_message(ConnectionLost(user_message(error)))
         finally:
-            progress = self.desk.progress
+            progress = session.desk.progress
             if progress is not None:
                 progress = replace(progress)  # a copy: the worker moves on while it is shown
-            self.post_message(InboxRefreshed(items, self.desk.complete, progress))
-
-    @on(InboxRefreshed)
-    def _show_history_progress(self, event: InboxRefreshed) -> None:
-        """While an unseen history is read, how far, in checkpoints and tickets found."""
-        box = self.query_one("#history-progress")
-        progress = event.progress
-        box.display = progress is not None
-        if progress is not None:
-            self.query_one(ProgressBar).update(total=progress.total, progress=progress.read)
-            self.query_one("#history-counts", Label).update(
-                f" reading the history: {progress.read:,} of {progress.total:,} checkpoints, "
-                f"{progress.found:,} pending found"
-            )
+            complete = session.desk.complete
+            self.post_message(InboxRefreshed(items, complete, progress, read))
+        return not complete
 
     @on(InboxRefreshed)
     def _refreshed(self, event: InboxRefreshed) -> None:
-        self._refreshing = False
-        if event.items is not None:
-            self._show_inbox(event.items)
-        if self._refresh_due or not event.complete:
-            self._refresh_due = False
-            self.request_refresh()
-        else:
-            self._refresh_timer = self.set_timer(
-                self.desk.settings.poll_seconds, self.request_refresh
-            )
-
-    def _show_inbox(self, items: list[Any]) -> None:
-        if len(items) >= BIG_INBOX:
-            # Thousands of freshly decoded tickets would make the next full garbage
-            # collection pause the screen for ~100 ms; they live on, so stop scanning them.
-            gc.freeze()
-        table = self.query_one(InboxTable)
-        table.show_items(items, self.app.clock())
-        self.latest = {row_key(i): i for i in items}
-        keys = set(self.latest)
-        self._pending = items
-        fresh = keys - self.known if self.known is not None else set()
-        self.known = keys
-        self._show_count()
-        self._fit_inbox()
-        if fresh:
-            threads = sorted({k.split("\x1f")[0] for k in fresh})
-            self.notify(one_line(f"New ticket: {', '.join(threads)}"), title="Inbox", markup=False)
-            if self.desk.settings.bell:
-                self.app.bell()
-        if self.ticket is not None:
-            self._follow_open_ticket()
-        elif table.selected_key is not None and (
-            table.selected_key != self.shown_key
-            or self.latest[table.selected_key].claimed_by != self._detail_claimed_by
-        ):
-            self._load_detail(table.selected_key)
-
-    def _fit_inbox(self) -> None:
-        """While a ticket is open the inbox keeps only a few rows, so the decision shows."""
-        table = self.query_one(InboxTable)
-        if self.ticket is None:
-            table.styles.height = None  # back to the stylesheet
-        else:
-            table.styles.height = max(2, min(5, table.row_count + 1))
-
-    def _show_count(self) -> None:
-        table = self.query_one(InboxTable)
-        shown, total = len(table.items), len(self.latest)
-        text = f"{total} pending" if shown == total else f"{shown} of {total} shown"
-        self.query_one("#inbox-count", Label).update(text)
-
-    def _follow_open_ticket(self) -> None:
-        """Keep the open ticket truthful: gone when answered elsewhere, and its claim as
-        the database sees it."""
-        ticket = self.ticket
-        item = self.latest.get(ticket.key)
-        if item is None:
-            if not self.sending:
-                self._close_ticket(
-                    Text.assemble(
-                        plain(ticket.item.thread_id, "bold"),
-                        " is no longer pending: another operator or program answered it. "
-                        "Nothing was sent from here.",
-                    )
-                )
-                self.notify(
-                    f"{ticket.item.thread_id} was answered elsewhere",
-                    severity="warning",
-                    markup=False,
-                )
+        self._view.show_progress(event.progress)
+        if event.items is None or self.session is None:
             return
-        ticket.item = item
-        mine = self.desk.settings.operator
-        judged = ticket.claim_seq is not None and self._refresh_seq > ticket.claim_seq
-        if ticket.claim is not None and judged and not self.sending and item.claimed_by != mine:
-            ticket.claim = None
-            ticket.claim_lost = (
-                f"your claim was taken over by {item.claimed_by}"
-                if item.claimed_by
-                else "your claim was released by another operator"
-            )
-            self._answer_box().set_status(
-                plain(
-                    f"✋ {ticket.claim_lost.capitalize()}. Sending now would race them; "
-                    "Esc, then Enter on the row claims it again.",
-                    "bold yellow",
-                )
-            )
+        change = self.session.apply(event.items, event.read)
+        self._view.show(event.items, self.app.clock())
+        self._view.fit(self.ticket is not None)
+        if change.fresh_threads:
             self.notify(
-                one_line(f"{item.thread_id}: {ticket.claim_lost}"), severity="warning", markup=False
+                one_line(f"New ticket: {', '.join(change.fresh_threads)}"),
+                title="Inbox",
+                markup=False,
             )
-        if item.claimed_by != self._detail_claimed_by:
-            self._load_detail(ticket.key)
-        self._show_head()
+            if self.session.desk.settings.bell:
+                self.app.bell()
+        if change.answered_elsewhere is not None:
+            self._answered_elsewhere(change.answered_elsewhere, change.to_release)
+            return
+        if change.claim_lost is not None:
+            self._claim_lost(change.claim_lost)
+        self._follow_detail()
 
-    # -- selection and detail ------------------------------------------------------
+    def _answered_elsewhere(self, ticket: OpenTicket, claim: Any) -> None:
+        if claim is not None:
+            self._release(claim)
+        self._close_view(
+            Text.assemble(
+                plain(ticket.thread_id, "bold"),
+                " is no longer pending: another operator or program answered it. "
+                "Nothing was sent from here.",
+            )
+        )
+        self.notify(
+            one_line(f"{ticket.thread_id} was answered elsewhere"), severity="warning", markup=False
+        )
+
+    def _claim_lost(self, why: str) -> None:
+        self._box.set_status(
+            plain(
+                f"✋ {why.capitalize()}. Sending now would race them; "
+                "Esc, then Enter on the row claims it again.",
+                "bold yellow",
+            )
+        )
+        self.notify(one_line(f"{self.ticket.thread_id}: {why}"), severity="warning", markup=False)
+
+    def _follow_detail(self) -> None:
+        """The detail describes the open ticket, else the highlighted row; it is read
+        again when that ticket's claim changed hands."""
+        latest, ticket = self.session.latest, self.ticket
+        if ticket is not None:
+            if ticket.key in latest:
+                if latest[ticket.key].claimed_by != self._detail.claimed_by:
+                    self._load_detail(ticket.key)
+                self._show_head()
+            return
+        key = self._view.selected_key
+        if key is not None and (
+            key != self._detail.key or latest[key].claimed_by != self._detail.claimed_by
+        ):
+            self._load_detail(key)
+
+    # -- the detail ---------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#inbox")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Load the detail once the cursor rests, so holding j stays instant."""
         if self.ticket is None and event.row_key is not None:
-            if self._detail_timer is not None:
-                self._detail_timer.stop()
+            if self._cursor_timer is not None:
+                self._cursor_timer.stop()
             key = event.row_key.value
-            self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(key))
+            self._cursor_timer = self.set_timer(DETAIL_DELAY, lambda: self._load_detail(key))
 
     def _load_detail(self, key: str) -> None:
-        if self.desk is not None:
-            self._fetch_detail(key)
+        if self.session is not None:
+            self._fetch_detail(self.session, key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
-    def _fetch_detail(self, key: str) -> None:
-        thread_id = key.split("\x1f")[0]
-        snapshot = self.desk.snapshot(thread_id)
-        history = self.desk.decided(thread_id, limit=40)[-20:]
+    def _fetch_detail(self, session: OperatorSession, key: str) -> None:
+        try:
+            snapshot, history = session.read_detail(key)
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            self.post_message(ConnectionLost(user_message(error)))
+            return
         self.post_message(DetailLoaded(key, snapshot, history))
 
     @on(DetailLoaded)
     def _detail_loaded(self, event: DetailLoaded) -> None:
-        wanted = self.ticket.key if self.ticket else self.query_one(InboxTable).selected_key
-        item = self.latest.get(event.key)
+        wanted = self.ticket.key if self.ticket else self._view.selected_key
+        item = self.session.latest.get(event.key)
         if item is None or event.key != wanted:
             return  # answered meanwhile, or the operator moved on
-        self.shown_key = event.key
-        self._detail_claimed_by = item.claimed_by
-        self._show_head()
-        self.query_one("#detail-body", Static).update(
-            self._detail(item, event.snapshot, event.history)
-        )
+        self._show_head(event.key)
+        self._detail.show_ticket(item, event.snapshot, event.history)
 
-    def _show_head(self) -> None:
-        """The ticket's one-line header; redrawn every second so its age is never stale."""
-        head = self.query_one("#detail-head", Static)
-        item = self.latest.get(self.shown_key or "")
-        if item is None:
-            head.display = False
+    def _show_head(self, key: str | None = None) -> None:
+        key = key or self._detail.key
+        if key is None:
             return
-        opened = self.ticket is not None and self.ticket.key == self.shown_key
-        claim = self._claim_words(item, opened)
-        head.update(
-            Text.assemble(
-                ("▶ " if opened else "", "bold"),
-                plain(item.thread_id, "bold"),
-                "  ",
-                plain(item.kind, "cyan"),
-                ("  waiting " + age(item.age_seconds(self.app.clock())), "dim"),
-                "  ",
-                claim,
-            )
-        )
-        head.display = True
+        item = self.session.latest.get(key)
+        opened = self.session.is_open(key)
+        self._detail.head = Head(key, item, opened, self.session.holds_claim(key))
 
-    def _claim_words(self, item: Any, opened: bool) -> Text:
-        if opened and self.ticket.claim is not None:
-            return plain("claimed by you", "green")
-        if item.claimed_by:
-            return plain(f"claimed by {item.claimed_by}", "yellow")
-        return plain("Enter opens it" if not opened else "not claimed", "dim")
-
-    def _detail(self, item: Any, snapshot: Any, history: list[dict]) -> Group:
-        """The decision first (what is asked, which tool with which arguments), then the
-        context: the raw payload, the conversation, earlier decisions."""
-        kind = kind_named(item.kind)
-        parts: list[Any] = [plain(_summary(item), "bold")]
-        attempt = getattr(item, "interrupted_attempt", None)
-        if isinstance(attempt, dict):
-            from hitl_tui.hitl.claims import interrupted_sentence
-
-            parts.append(plain(f"⚠ {interrupted_sentence(attempt)}.", "bold red"))
-        args_shown = None
-        for call in item.tool_calls:
-            parts.append(Text.assemble(("Tool ", "dim"), plain(call.get("name"), "magenta")))
-            parts.append(json_view(call.get("args"), width=self.size.width - 4))
-            args_shown = call.get("args")
-        editable = kind.editable(item.value)
-        inside_args = isinstance(args_shown, dict) and editable in args_shown.values()
-        if editable is not None and editable != args_shown and not inside_args:
-            label = "Steps" if isinstance(editable, list) else "Arguments to approve"
-            parts.append(Text(label, style="dim"))
-            parts.append(json_view(editable))
-        if kind.description:
-            parts.append(plain(kind.description, "dim italic"))
-        parts.append(Text("\nInterrupt payload", style="bold"))
-        parts.append(json_view(item.value))
-        if snapshot is not None:
-            parts.append(Text("\nConversation", style="bold"))
-            for message in snapshot.messages:
-                data = message_as_json(message)
-                text = message_text(message) or ""
-                if data["tool_calls"]:
-                    calls = ", ".join(str(c["name"]) for c in data["tool_calls"])
-                    text = f"{text} → {calls}".strip()
-                style = ROLE_COLOURS.get(data["role"], "dim")
-                parts.append(Text.assemble((f"{data['role']}: ", f"bold {style}"), plain(text)))
-            for problem in snapshot.problems:
-                parts.append(plain(f"! {problem}", "red"))
-        if history:
-            parts.append(Text("\nDecisions (h for the full history)", style="bold"))
-            for entry in history:
-                parts.append(plain(decision_line(entry), "dim"))
-        return Group(*parts)
-
-    # -- opening and claiming ---------------------------------------------------------
+    # -- opening and claiming -------------------------------------------------------------
     @on(InboxTable.Requested)
     def _inbox_request(self, event: InboxTable.Requested) -> None:
         event.stop()
-        if event.what == "filter":
-            self.show_filter()
-        elif event.what == "decided":
+        if event.what == "decided":
             self.post_message(ShowDecided())
         elif event.key is None:
             return
@@ -381,88 +268,75 @@ class OperatorPane(Vertical):
             self.release(event.key)
 
     def open_selected(self) -> None:
-        key = self.query_one(InboxTable).selected_key
-        if key is not None:
+        if (key := self._view.selected_key) is not None:
             self.open_ticket(key)
 
     def open_ticket(self, key: str) -> None:
-        item = self.latest.get(key)
-        if item is None or self.desk is None or self.sending:
+        session = self.session
+        if session is None or key not in session.latest or session.sending:
             return
-        box = self._answer_box()
-        if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
-            box.query_one(AnswerEditor).focus()
+        if session.holds_claim(key):
+            self._box.focus_editor()
             return
         self._close_ticket(None)
-        self.ticket = OpenTicket(key, item, "")
-        self._confirm_empty = False
-        self._set_mode(self.ticket.base_mode)
-        box.set_status("")
-        box.display = True
+        ticket = session.open(key)
+        self._box.open(ticket.item)
         self.add_class("ticket-open")
-        self._fit_inbox()
-        self.shown_key = key
-        self._show_head()
+        self._view.fit(True)
+        self._show_head(key)
         self._load_detail(key)
-        self._take_claim(key, item.thread_id, item.interrupt_id)
-        box.query_one(AnswerEditor).focus()
-        self.query_one("#detail").scroll_home(animate=False)
+        self._take_claim(session, key)
+        self._box.focus_editor()
+        self._detail.scroll_home(animate=False)
 
-    def _close_ticket(self, note: Text | None) -> None:
+    def _close_ticket(self, note: Any) -> None:
         """Forget the open ticket (giving back its claim); `note` replaces the detail."""
-        ticket, self.ticket = self.ticket, None
-        if ticket is not None and ticket.claim is not None:
-            self._release(ticket.claim)
-        box = self._answer_box()
-        box.display = False
-        box.query_one(AnswerEditor).text = ""
-        box.set_status("")
+        if self.session is not None and (claim := self.session.close()) is not None:
+            self._release(claim)
+        self._close_view(note)
+
+    def _close_view(self, note: Any) -> None:
+        self._box.close()
         self.remove_class("ticket-open")
-        self.remove_class("maximized")
-        self.app.remove_class("operator-maximized")
-        self._fit_inbox()
+        if self.has_class("maximized"):
+            self.remove_class("maximized")
+            self.post_message(Maximized(False))
+        self._view.fit(False)
         if note is not None:
-            self.shown_key = None
-            self._detail_claimed_by = None
-            self.query_one("#detail-head").display = False
-            self.query_one("#detail-body", Static).update(note)
-            self.query_one(InboxTable).focus()
+            self._detail.show_note(note)
+            self._view.table.focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
-    def _take_claim(self, key: str, thread_id: str, interrupt_id: str) -> None:
-        from hitl_tui.errors import ConflictError
+    def _take_claim(self, session: OperatorSession, key: str) -> None:
         try:
-            claim = self.desk.claim(thread_id, interrupt_id)
-        except ConflictError as error:
-            self.post_message(ClaimResult(key, None, str(error)))
-            return
-        self.post_message(ClaimResult(key, claim, None))
+            self.post_message(ClaimResult(session.take_claim(key)))
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            self.post_message(ConnectionLost(user_message(error)))
 
     @on(ClaimResult)
     def _claimed(self, event: ClaimResult) -> None:
-        if self.ticket is None or event.key != self.ticket.key:
-            if event.claim is not None:
-                self._release(event.claim)
+        outcome = event.outcome
+        if not self.session.claimed(outcome):
+            if outcome.claim is not None:
+                self._release(outcome.claim)  # the ticket closed meanwhile
             return
-        self.ticket.claim = event.claim
-        self.ticket.claim_error = event.error
-        self.ticket.claim_lost = None
-        self.ticket.claim_seq = self._refresh_seq
         attempt = getattr(self.ticket.item, "interrupted_attempt", None)
-        if event.error and isinstance(attempt, dict):
+        if outcome.error and isinstance(attempt, dict):
             from hitl_tui.hitl.claims import interrupted_sentence
 
-            self._answer_box().set_status(
+            self._box.set_status(
                 plain(
                     f"⚠ {interrupted_sentence(attempt)}. Deciding takes it over, "
                     "after you confirm.",
                     "bold yellow",
                 )
             )
-        elif event.error:
-            self._answer_box().set_status(
+        elif outcome.error:
+            self._box.set_status(
                 plain(
-                    f"✋ {event.error}. You can read it; sending is refused until they "
+                    f"✋ {outcome.error}. You can read it; sending is refused until they "
                     "release it (u in the inbox releases anyone's claim).",
                     "bold yellow",
                 )
@@ -471,209 +345,117 @@ class OperatorPane(Vertical):
         self.request_refresh()
 
     def _renew_claim(self) -> None:
-        if self.ticket is not None and self.ticket.claim is not None and not self.sending:
-            self._renew(self.ticket.claim)
+        if self.session is not None and (claim := self.session.claim_to_renew()) is not None:
+            self._renew(self.session, claim)
 
     @work(thread=True, exit_on_error=False, group="claim-renew")
-    def _renew(self, claim: Any) -> None:
-        self.desk.renew(claim)
+    def _renew(self, session: OperatorSession, claim: Any) -> None:
+        try:
+            session.renew(claim)
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            self.post_message(ConnectionLost(user_message(error)))
 
     @work(thread=True, exit_on_error=False, group="claim-release")
     def _release(self, claim: Any) -> None:
-        self.desk.release(claim)
+        try:
+            self.session.release(claim)
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            self.post_message(ConnectionLost(user_message(error)))
         self.post_message(ChangesSeen())  # look again: the claim changed
 
     def release_selected(self) -> None:
-        key = self.query_one(InboxTable).selected_key
-        if key is not None:
+        if (key := self._view.selected_key) is not None:
             self.release(key)
 
     def release(self, key: str) -> None:
-        if self.desk is None:
+        if self.session is None:
             return
-        if self.ticket is not None and self.ticket.key == key and self.ticket.claim is not None:
-            self._release(self.ticket.claim)
-            self.ticket.claim = None
+        if (claim := self.session.give_back(key)) is not None:
+            self._release(claim)
             self._show_head()
         else:
             self._release_any(key)
 
     @work(thread=True, exit_on_error=False, group="claim-release")
     def _release_any(self, key: str) -> None:
-        from hitl_tui.errors import HitlError
-
-        thread_id, interrupt_id = key.split("\x1f")
         try:
-            self.desk.release_any(thread_id, interrupt_id)
+            self.session.release_any(key)
         except HitlError as error:  # a running resume, or an interrupted attempt
             self.notify(str(error), title="Not released", severity="warning", markup=False)
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            self.post_message(ConnectionLost(user_message(error)))
         self.post_message(ChangesSeen())  # look again: the claim changed
 
-    def release_all(self) -> None:
-        """Give back our claim when the console closes, so our own `resume` and other
-        operators are not kept waiting for the lease to run out."""
-        ticket = self.ticket
-        if ticket is None or ticket.claim is None or self.desk is None or self.sending:
-            return
-        try:
-            self.desk.release(ticket.claim)
-            ticket.claim = None
-        except Exception:
-            pass  # the lease runs out on its own
-
-    # -- answering ------------------------------------------------------------------
-    def _answer_box(self) -> AnswerBox:
-        return self.query_one(AnswerBox)
-
-    def _set_mode(self, mode: str, text: str | None = None) -> None:
-        if text is None:  # JSON modes start from an empty object, text modes from nothing
-            text = "{}" if mode in (JSON, CONTINUE) else ""
-        self.ticket.mode = mode
-        self._answer_box().show_mode(mode, self.ticket.allowed, text)
+    # -- deciding -------------------------------------------------------------------------
+    @on(AnswerBox.Left)
+    def _left_answer(self, event: AnswerBox.Left) -> None:
+        event.stop()
+        self._view.table.focus()
 
     @on(AnswerBox.Decided)
-    def _decision_key(self, event: AnswerBox.Decided) -> None:
+    def _decided(self, event: AnswerBox.Decided) -> None:
+        """Check, then confirm what cannot be undone, then send."""
         event.stop()
         ticket = self.ticket
-        if ticket is None or self.sending:
+        if ticket is None or self.session.sending:
             return
-        box = self._answer_box()
-        text = box.query_one(AnswerEditor).text
-        editing = ticket.mode in (EDIT, JSON) and ticket.mode != ticket.base_mode
-        if event.what == "leave":
-            if editing:
-                self._set_mode(ticket.base_mode)
-                box.set_status(plain("Edit cancelled; nothing was sent.", "yellow"))
-            else:
-                self.query_one(InboxTable).focus()
-        elif event.what == "edit":
-            self._set_mode(EDIT, dumps(current_args(ticket.item), indent=2))
-            box.set_status("")
-        elif event.what == "json":
-            self._set_mode(JSON)
-            box.set_status("")
-        elif event.what == "reject":
-            if editing:
-                box.set_status(_finish_edit_first())
-            else:
-                self._decide(Decision(REJECT, text=text.strip() or None))
-        elif event.what == "approve" and ticket.mode == JSON:
-            box.set_status(_finish_edit_first())
-        elif event.what == "approve" and ticket.mode != EDIT:
-            self._decide(Decision(APPROVE))
-        else:  # send, or approve while editing: approving an edit is the edit decision
-            self._send_text(ticket, text)
-
-    def _send_text(self, ticket: OpenTicket, text: str) -> None:
-        box = self._answer_box()
-        if ticket.mode == REASON and RESPOND in ticket.allowed and text.strip():
-            self._decide(Decision(RESPOND, text=text))
-            return
-        if ticket.mode == REASON:
-            box.set_status(
-                plain(
-                    "Decide with ctrl+o (approve) or ctrl+r (reject); ctrl+e edits the "
-                    "arguments, ctrl+t writes raw JSON.",
-                    "yellow",
-                )
-            )
-            return
-        if ticket.mode == RESPOND:
-            if not text.strip() and not self._confirm_empty:
-                self._confirm_empty = True
-                box.set_status(
-                    plain("The answer is empty. Press ctrl+s again to send it anyway.", "yellow")
-                )
-                return
-            self._decide(Decision(RESPOND, text=text))
-            return
+        decision = event.decision
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            box.set_status(
-                plain(
-                    f"Not sent: invalid JSON: {error.msg} at line {error.lineno}"
-                    f" column {error.colno}. Fix it, or Esc to cancel the edit.",
-                    "bold red",
-                )
-            )
-            return
-        if ticket.mode == EDIT:
-            self._decide(Decision(EDIT, args=value))
-        elif ticket.mode == CONTINUE:  # a breakpoint: the JSON is an optional state update
-            self._decide(Decision(CONTINUE, value=value or None))
-        else:
-            self._decide(Decision(JSON, value=value))
-
-    def _decide(self, decision: Decision) -> None:
-        """Validate, then confirm what cannot be undone, then send."""
-        from hitl_tui.errors import HitlError
-
-        ticket = self.ticket
-        try:
-            self.desk.check(ticket.item, decision)
+            self.session.desk.check(ticket.item, decision)
         except HitlError as error:
-            self._answer_box().set_status(plain(f"Not sent: {error}", "bold red"))
+            self._box.set_status(plain(f"Not sent: {error}", "bold red"))
             return
         destructive = decision.action in kind_named(ticket.item.kind).destructive
         if not destructive or self.app.settings.confirm == "never":
             self._send(decision)
             return
-        key = ticket.key
+        question = ConfirmDecision(ticket.item, decision, current_args(ticket.item))
+        self.app.push_screen(question, self._when_confirmed(ticket.key, decision))
 
+    def _when_confirmed(self, key: str, decision: Decision, force: bool = False) -> Any:
         def confirmed(yes: bool | None) -> None:
-            if self.ticket is None or self.ticket.key != key:
+            if not self.session.is_open(key):
                 self.notify("Not sent: the ticket closed meanwhile.", severity="warning")
             elif yes:
-                self._send(decision)
+                self._send(decision, force)
             else:
-                self._answer_box().set_status(plain("Cancelled; nothing was sent.", "yellow"))
-                self._answer_box().query_one(AnswerEditor).focus()
+                self._box.set_status(plain("Cancelled; nothing was sent.", "yellow"))
+                self._box.focus_editor()
 
-        self.app.push_screen(
-            ConfirmDecision(ticket.item, decision, current_args(ticket.item)), confirmed
-        )
+        return confirmed
 
     def _send(self, decision: Decision, force: bool = False) -> None:
-        ticket = self.ticket
-        self.sending = True
-        self._confirm_empty = False
-        box = self._answer_box()
-        box.set_busy(True)
-        box.set_status(plain(f"Resuming {ticket.item.thread_id}: running the graph…", "bold"))
-        item = ticket.item
-        self._resume(ticket.key, item.thread_id, item.interrupt_id, decision, ticket.claim, force)
+        ticket = self.session.start_sending()
+        self._box.set_busy(True)
+        self._box.set_status(plain(f"Resuming {ticket.thread_id}: running the graph…", "bold"))
+        self._resume(self.session, ticket, decision, force)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="resume")
     def _resume(
-        self,
-        key: str,
-        thread_id: str,
-        interrupt_id: str,
-        decision: Decision,
-        claim: Any,
-        force: bool = False,
+        self, session: OperatorSession, ticket: OpenTicket, decision: Decision, force: bool
     ) -> None:
         from hitl_tui.hitl.claims import InterruptedAttempt
 
         try:
-            result = self.desk.decide(
-                thread_id, decision, interrupt_id=interrupt_id, claim=claim, force=force
-            )
+            result = session.decide(ticket, decision, force)
         except InterruptedAttempt as error:
-            self.post_message(DecisionFailed(key, user_message(error), takeover=decision))
+            self.post_message(DecisionFailed(ticket.key, user_message(error), takeover=decision))
             return
-        except Exception as error:
-            self.post_message(DecisionFailed(key, user_message(error, "the graph failed")))
+        except Exception as error:  # the graph's own code may raise anything
+            self.post_message(DecisionFailed(ticket.key, user_message(error, "the graph failed")))
             return
-        self.post_message(ResumeFinished(key, result, decision.action))
+        self.post_message(ResumeFinished(ticket.key, result, decision.action))
 
     @on(ResumeFinished)
     def _resumed(self, event: ResumeFinished) -> None:
-        self.sending = False
-        self._answer_box().set_busy(False)
-        if self.ticket is not None and self.ticket.key == event.key:
-            self.ticket.claim = None  # spent by the answer: nothing to give back
+        self.session.sent(event.key, answered=True)
+        self._box.set_busy(False)
         result = event.result
         done = f"{DONE_WORDS.get(event.action, 'Answered')} {result.thread_id}."
         if result.still_pending:
@@ -688,13 +470,12 @@ class OperatorPane(Vertical):
 
     @on(DecisionFailed)
     def _resume_failed(self, event: DecisionFailed) -> None:
-        self.sending = False
-        box = self._answer_box()
-        box.set_busy(False)
+        self.session.sent(event.key, answered=False)
+        self._box.set_busy(False)
         if event.takeover is not None and self.ticket is not None:
             self._offer_takeover(event)
             return
-        box.set_status(
+        self._box.set_status(
             plain(f"Not sent: {event.error}. Your text is kept; decide again to retry.", "bold red")
         )
         self.request_refresh()
@@ -703,87 +484,42 @@ class OperatorPane(Vertical):
         """An interrupted attempt holds the ticket: say what it did, send only if confirmed."""
         from hitl_tui.hitl.claims import interrupted_sentence
 
-        key = self.ticket.key
         attempt = getattr(self.ticket.item, "interrupted_attempt", None)
         sentence = f"{interrupted_sentence(attempt)}." if attempt else event.error
-
-        def confirmed(yes: bool | None) -> None:
-            if self.ticket is None or self.ticket.key != key:
-                self.notify("Not sent: the ticket closed meanwhile.", severity="warning")
-            elif yes:
-                self._send(event.takeover, force=True)
-            else:
-                self._answer_box().set_status(plain("Cancelled; nothing was sent.", "yellow"))
-                self._answer_box().query_one(AnswerEditor).focus()
-
+        confirmed = self._when_confirmed(self.ticket.key, event.takeover, force=True)
         self.app.push_screen(ConfirmTakeover(sentence), confirmed)
 
-    # -- filter, history, layout, ticking ----------------------------------------------
+    # -- filter, history, layout, ticking -------------------------------------------------
     def show_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(InboxTable).set_filter(event.value)
-        self._show_count()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one(InboxTable).focus()
-
-    def on_key(self, event: Any) -> None:
-        """Esc in the filter box, or in the inbox while a filter is on, clears it."""
-        box = self.query_one("#filter", Input)
-        table = self.query_one(InboxTable)
-        if event.key == "escape" and (box.has_focus or (table.has_focus and box.value)):
-            box.value = ""
-            box.display = False
-            table.set_filter("")
-            self._show_count()
-            table.focus()
-            event.stop()
+        self._view.show_filter()
 
     def show_history(self, key: str | None = None) -> None:
-        key = key or self.query_one(InboxTable).selected_key
+        key = key or self._view.selected_key
         if key is not None:
-            self.post_message(ShowDecided(key.split("\x1f")[0]))
+            self.post_message(ShowDecided(split_key(key)[0]))
 
     def action_toggle_maximize(self) -> None:
         """The open ticket's detail and answer take the whole pane (and the chat hides)."""
         self.toggle_class("maximized")
-        self.app.set_class(self.has_class("maximized"), "operator-maximized")
+        self.post_message(Maximized(self.has_class("maximized")))
 
     def _tick(self) -> None:
-        self.query_one(InboxTable).tick(self.app.clock())
-        if self.shown_key is not None:
-            self._show_head()
-        self._announce_overdue(self._pending)
+        now = self.app.clock()
+        self._view.tick(now)
+        if self.session is None:
+            return
+        self._show_head()  # the ticket as last read, with its age now
+        self._announce_overdue(self.session.items, now)
 
-    def _announce_overdue(self, items: list[Any]) -> None:
+    def _announce_overdue(self, items: list[Any], now: Any) -> None:
         """One toast and one bell when tickets pass their deadline (HITL_SLA)."""
         self._overdue.forget_all_but(items)
-        late = self._overdue.newly_overdue(items, self.app.clock())
+        late = self._overdue.newly_overdue(items, now)
         if not late:
             return
         threads = ", ".join(sorted({item.thread_id for item in late}))
         self.notify(
             one_line(f"Overdue: {threads}")[:90], title="Deadline", severity="warning", markup=False
         )
-        if self.desk is not None and self.desk.settings.bell:
+        if self.session.desk.settings.bell:
             self.app.bell()
-
-
-def _summary(item: Any) -> str:
-    try:
-        return kind_named(item.kind).summary(item.value)
-    except Exception:
-        return "(cannot summarise this payload)"
-
-
-def _finish_edit_first() -> Text:
-    return plain(
-        "Finish the edit first: ctrl+s sends it (after a confirmation), Esc cancels it.",
-        "bold yellow",
-    )

@@ -48,6 +48,20 @@ def resolve_uri(settings: Settings) -> tuple[str, bool]:
     return EmbeddedServer(settings.data_dir).ensure_running(), True
 
 
+def check_uri(uri: str) -> None:
+    """UsageError when the driver would refuse `uri`, found without connecting anywhere
+    (a mongodb+srv URI is only resolved when connecting: a DNS failure is not a typo)."""
+    from pymongo.uri_parser import parse_uri
+
+    if uri.startswith("mongodb+srv://"):
+        return
+    try:
+        parse_uri(uri)
+    except (ConfigurationError, InvalidURI, ValueError, TypeError) as error:
+        reason = one_line(_scrub(str(error), uri), 160)
+        raise UsageError(f"bad MongoDB URI {redact_uri(uri)}: {reason}") from None
+
+
 def connect(settings: Settings, *, ping: bool = True) -> Connection:
     uri, embedded = resolve_uri(settings)
     timeout_ms = int(settings.connect_timeout_seconds * 1000)

@@ -1,0 +1,35 @@
+"""What the console checks before it takes over the terminal.
+
+A mistake only the operator can fix (a `--graph` that does not load, a MongoDB URI the
+driver refuses) ends the command with exit 2 and one line, instead of a console that
+reports a lost database and retries forever. An unreachable server is not checked here:
+the console starts anyway, says so, and connects once the server is up.
+"""
+
+from __future__ import annotations
+
+from hitl_tui.errors import UsageError
+from hitl_tui.settings import Settings
+
+
+def check_before_start(settings: Settings, graph_spec: str | None) -> None:
+    if settings.mongodb_uri:
+        from hitl_tui.db.client import check_uri
+
+        check_uri(settings.mongodb_uri)
+    if graph_spec:
+        check_graph(graph_spec)
+
+
+def check_graph(spec: str) -> None:
+    """Load and compile the graph `spec` names (against a throwaway in-memory saver; the
+    console binds it to the database's saver once connected)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from hitl_tui.agent.loader import load_graph
+
+    try:
+        load_graph(spec, InMemorySaver())
+    except UsageError as error:
+        reason = str(error).removeprefix("--graph: ")
+        raise UsageError(f"cannot load graph {spec!r}: {reason}") from None

@@ -1,0 +1,184 @@
+"""The console's parts on their own: the shared poller, the answer box and its modes, and
+the checks the console makes before it starts."""
+
+from __future__ import annotations
+
+import threading
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from hitl_tui.console.answer_box import AnswerBox, AnswerEditor
+from hitl_tui.console.app import HitlApp
+from hitl_tui.console.poller import Poller
+from hitl_tui.console.status_bar import StatusBar
+from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.desk import Desk
+from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.kinds import APPROVE, EDIT, REJECT
+from tests.conftest import run_cli
+from tests.console_helpers import screen_text, visible_text, wait_until
+
+
+class Looker(Static):
+    """A widget that looks at something slow: each look waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = 0
+        self.running = 0
+        self.most_at_once = 0
+        self.go = threading.Semaphore(0)
+        self.lock = threading.Lock()
+        self.poller = Poller(self, self._plan, lambda: 60.0, "look")
+
+    def _plan(self):
+        return self._look
+
+    def _look(self) -> bool:
+        with self.lock:
+            self.started += 1
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        self.go.acquire(timeout=10)
+        with self.lock:
+            self.running -= 1
+        return False
+
+    def on_unmount(self) -> None:
+        self.poller.stop()
+
+
+class LookerApp(App):
+    def compose(self) -> ComposeResult:
+        yield Looker()
+
+
+async def test_pokes_during_a_look_make_one_more_look_never_two_at_once():
+    app = LookerApp()
+    async with app.run_test() as pilot:
+        looker = app.query_one(Looker)
+        looker.poller.poke()
+        await wait_until(pilot, lambda: looker.running == 1, what="the first look")
+        for _ in range(5):
+            looker.poller.poke()
+        looker.go.release()
+        await wait_until(pilot, lambda: looker.started == 2, what="the one look asked for")
+        looker.go.release()
+        await wait_until(pilot, lambda: not looker.poller.running, what="the looks to end")
+        await pilot.pause(0.2)
+        assert looker.started == 2 and looker.most_at_once == 1
+        looker.poller.poke()
+        await wait_until(pilot, lambda: looker.running == 1, what="a look in flight")
+    looker.go.release()  # the app is gone: the look in flight ends, no new one starts
+    assert looker.started == 3 and looker.most_at_once == 1
+
+
+class BoxApp(App):
+    def __init__(self, item) -> None:
+        super().__init__()
+        self.item = item
+        self.decided: list = []
+        self.left = 0
+
+    def compose(self) -> ComposeResult:
+        yield AnswerBox()
+
+    def on_mount(self) -> None:
+        box = self.query_one(AnswerBox)
+        box.open(self.item)
+        box.focus_editor()
+
+    def on_answer_box_decided(self, event: AnswerBox.Decided) -> None:
+        self.decided.append(event.decision)
+
+    def on_answer_box_left(self, event: AnswerBox.Left) -> None:
+        self.left += 1
+
+
+async def test_the_answer_box_turns_keys_and_text_into_decisions(hub):
+    ask(hub, "Please refund order 1234, $40, it arrived broken")
+    [item] = Inbox(hub.store).refresh()
+    app = BoxApp(item)
+    async with app.run_test(size=(100, 20)) as pilot:
+        box, editor = app.query_one(AnswerBox), app.query_one(AnswerEditor)
+        status = box.query_one("#answer-status")
+        assert box.mode == "reason"
+        await pilot.press("ctrl+e")
+        assert box.mode == "edit" and '"amount": 40.0' in editor.text
+        editor.text = '{"order_id": "1234", "amount": 35.0'
+        await pilot.press("ctrl+s", "ctrl+r")
+        await pilot.pause()
+        assert "invalid JSON" in visible_text(status) and app.decided == []
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: box.mode == "reason", what="the edit cancelled")
+        assert "Edit cancelled" in visible_text(status) and app.decided == [] and not app.left
+        editor.text = "not this week"
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.decided, what="the rejection")
+        assert (app.decided[0].action, app.decided[0].text) == (REJECT, "not this week")
+        await pilot.press("ctrl+e")
+        editor.text = '{"order_id": "1234", "amount": 35.0}'
+        await pilot.press("ctrl+o")  # approving while editing sends the edit
+        await wait_until(pilot, lambda: len(app.decided) == 2, what="the edit")
+        assert app.decided[1].action == EDIT and app.decided[1].args["amount"] == 35.0
+        await pilot.press("escape", "ctrl+o")
+        await wait_until(pilot, lambda: len(app.decided) == 3, what="the approval")
+        assert app.decided[2].action == APPROVE
+        box.set_busy(True)  # a decision on its way: keys do nothing
+        await pilot.press("ctrl+o", "escape")
+        await pilot.pause()
+        assert len(app.decided) == 3 and app.left == 0
+        box.set_busy(False)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.left == 1, what="back to the inbox")
+
+
+def _refused_at_start(args: list[str], env: dict) -> str:
+    result = run_cli(args, env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "Lost the database" not in result.stdout + result.stderr
+    return lines[0]
+
+
+def test_a_bad_graph_stops_the_console_before_it_starts(cli_env):
+    line = _refused_at_start(["admin", "--graph", "nosuch_module_xyz:graph"], cli_env)
+    assert "cannot load graph 'nosuch_module_xyz:graph'" in line
+    assert "importing nosuch_module_xyz failed" in line
+    line = _refused_at_start(["--graph", "tests.graphs_review:missing"], cli_env)
+    assert "cannot load graph 'tests.graphs_review:missing'" in line and "no attribute" in line
+
+
+def test_a_bad_uri_stops_the_console_before_it_starts(cli_env):
+    env = {**cli_env, "MONGODB_URI": "mongodb://alice:s3cret@localhost:1/?nosuchoption=1"}
+    line = _refused_at_start(["user"], env)
+    assert "bad MongoDB URI" in line and "s3cret" not in line
+
+
+class BuggyDesk(Desk):
+    """A desk with a bug in reading the inbox (not a database error)."""
+
+    calls = 0
+
+    def pending(self, *args, **kwargs):
+        BuggyDesk.calls += 1
+        raise KeyError("no such field: 'urgency'")
+
+
+async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    app.desk = BuggyDesk(hub)
+    async with app.run_test(size=(120, 34), notifications=True) as pilot:
+        def failures() -> list[str]:
+            return [n.message for n in app._notifications if "urgency" in n.message]
+
+        await wait_until(pilot, lambda: failures(), what="the error shown")
+        calls = BuggyDesk.calls
+        await wait_until(pilot, lambda: BuggyDesk.calls >= calls + 3, what="polling goes on")
+        [shown] = failures()  # once, however often the poller meets it
+        assert shown.startswith("Something failed in the background: KeyError")
+        assert not app.query_one("#banner").display
+        assert "Lost the database" not in screen_text(app)
+        assert app.query_one(StatusBar).connection == "connected"
