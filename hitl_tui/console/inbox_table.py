@@ -10,10 +10,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from hitl_tui.console.render import plain
+from hitl_tui.console.render import plain, summary
 from hitl_tui.console.session import row_key
 from hitl_tui.hitl.humanize import age
-from hitl_tui.hitl.kinds import kind_named
 from hitl_tui.hitl.sla import deadline_text
 
 COLUMNS = (
@@ -169,7 +168,7 @@ class InboxTable(DataTable):
     def _passes(self, item: Any) -> bool:
         if not self.filter_text:
             return True
-        haystack = " ".join([item.thread_id, item.kind, _summary(item), item.claimed_by or ""])
+        haystack = " ".join([item.thread_id, item.kind, summary(item), item.claimed_by or ""])
         return self.filter_text in haystack.lower()
 
     @property
@@ -182,7 +181,7 @@ class InboxTable(DataTable):
             "age": _age_cell(item, now),
             "thread": plain(item.thread_id, "bold"),
             "kind": plain(item.kind, "cyan"),
-            "summary": plain(_summary(item)),
+            "summary": plain(summary(item)),
             "claim": plain(_claim_text(item), "yellow"),
         }
 
@@ -199,10 +198,3 @@ def _claim_text(item: Any) -> str:
     if item.claimed_by and item.claim_state == "resuming":
         return f"{item.claimed_by} (sending)"
     return item.claimed_by or ""
-
-
-def _summary(item: Any) -> str:
-    try:
-        return kind_named(item.kind).summary(item.value)
-    except Exception:
-        return "(cannot summarise this payload)"

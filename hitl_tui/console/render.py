@@ -8,6 +8,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from hitl_tui.hitl.jsonsafe import dumps
+from hitl_tui.hitl.kinds import kind_named
 from hitl_tui.hitl.safe_text import visible
 
 
@@ -27,3 +28,12 @@ def json_view(value: Any, width: int | None = None) -> Syntax:
         word_wrap=True,
         background_color="default",
     )
+
+
+def summary(item: Any) -> str:
+    """The ticket in one line, as its kind words it; a payload the kind cannot read is
+    said to be so, never a crash."""
+    try:
+        return kind_named(item.kind).summary(item.value)
+    except Exception:
+        return "(cannot summarise this payload)"

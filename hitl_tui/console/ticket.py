@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hitl_tui.hitl.kinds import allowed_decisions, kind_named
+from hitl_tui.hitl.kinds import kind_named
 
 
 @dataclass
@@ -23,10 +23,6 @@ class OpenTicket:
     @property
     def thread_id(self) -> str:
         return self.item.thread_id
-
-    @property
-    def allowed(self) -> tuple[str, ...]:
-        return allowed_decisions(self.item)
 
 
 def current_args(item: Any) -> Any:

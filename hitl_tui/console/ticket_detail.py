@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from hitl_tui.console.render import json_view, plain
+from hitl_tui.console.render import json_view, plain, summary
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
 from hitl_tui.hitl.presentation import ROLE_COLOURS, decision_line
@@ -148,10 +148,3 @@ def _conversation(snapshot: Any) -> list[Text]:
     for problem in snapshot.problems:
         lines.append(plain(f"! {problem}", "red"))
     return lines
-
-
-def summary(item: Any) -> str:
-    try:
-        return kind_named(item.kind).summary(item.value)
-    except Exception:
-        return "(cannot summarise this payload)"
