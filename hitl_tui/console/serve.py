@@ -85,6 +85,13 @@ def serve(
     if settings.mongodb_uri:
         os.environ["MONGODB_URI"] = settings.mongodb_uri
     os.environ["HITL_DB_NAME"] = settings.db_name
+    for name, value in (
+        ("LANGGRAPH_SERVER_URL", settings.langgraph_server_url),
+        ("LANGGRAPH_API_KEY", settings.langgraph_api_key),
+        ("LANGGRAPH_ASSISTANT", settings.langgraph_assistant),
+    ):
+        if value:
+            os.environ[name] = value
     secret = secrets.token_urlsafe(32)
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
     if ":" in shown_host:

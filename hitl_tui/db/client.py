@@ -106,8 +106,9 @@ def is_too_large(error: BaseException) -> bool:
 
 
 def is_database_error(error: BaseException) -> bool:
-    """Whether the error came from the database driver: the only kind a worker absorbs."""
-    return isinstance(error, PyMongoError)
+    """Whether the error came from the database driver, or says where the tickets are is
+    out of reach (an Agent Server down): the only kinds a worker absorbs."""
+    return isinstance(error, PyMongoError | DatabaseUnavailable)
 
 
 def human_error(error: BaseException, uri: str | None = None) -> str:

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 import httpx
 from langgraph_sdk import errors as sdk_errors
 
-from hitl_tui.errors import HitlError, NotFoundError, UsageError
+from hitl_tui.errors import DatabaseUnavailable, HitlError, NotFoundError, UsageError
 from hitl_tui.hitl.safe_text import one_line
 
 
-class ServerUnavailable(HitlError):
-    """The Agent Server did not answer (refused, timed out, or dropped the connection)."""
-
-    exit_code = 5
+class ServerUnavailable(DatabaseUnavailable):
+    """The Agent Server did not answer (refused, timed out, or dropped the connection): where
+    the tickets are is out of reach, as with a lost database, and the console waits alike."""
 
 
 class ServerRefused(UsageError):
