@@ -57,11 +57,11 @@ class ThreadFollower:
         return self.supported
 
     def stop(self, timeout: float | None = None) -> None:
+        """Never blocks unless `timeout` is given: the reading thread closes the client."""
         self._stop.set()
         self._hang_up()
         if timeout is not None and self._thread.is_alive():
             self._thread.join(timeout)
-        self.client.close()
 
     def _hang_up(self) -> None:
         """End a read blocked on the open stream: closing the client alone does not."""
@@ -73,6 +73,12 @@ class ThreadFollower:
                 sock.shutdown(socket.SHUT_RDWR)
 
     def _run(self) -> None:
+        try:
+            self._follow()
+        finally:
+            self.client.close()
+
+    def _follow(self) -> None:
         backoff, missed = 0.5, False
         while not self._stop.is_set():
             try:
