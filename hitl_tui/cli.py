@@ -30,8 +30,6 @@ configuration: environment variables or a .env file (see .env.example).
 """
 
 
-NOT_WITH_SERVER_YET = ("both", "user", "admin", "serve")
-
 # What runs a command: (settings, parsed arguments, --graph or None) -> exit code.
 Handler = Callable[[Any, argparse.Namespace, str | None], int]
 
@@ -254,14 +252,8 @@ def settings_from(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     graph = getattr(args, "graph", None)
-    command = args.command or "both"
     if settings.langgraph_server_url and graph:
         raise UsageError("--graph does not go with --server: the Agent Server runs its graphs")
-    if settings.langgraph_server_url and command in NOT_WITH_SERVER_YET:
-        raise UsageError(
-            f"`{command}` does not work with --server yet; use ask, pending, show, resume, "
-            "release, audit or watch"
-        )
     return args.handler(settings, args, graph)
 
 

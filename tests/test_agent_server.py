@@ -241,13 +241,6 @@ def test_hostile_text_from_the_server_is_shown_inert(env, sdk):
     assert "\\x1b" in done.stdout
 
 
-def test_console_commands_say_they_do_not_work_with_a_server_yet(cli_env):
-    env = offline_env(cli_env)
-    env["LANGGRAPH_SERVER_URL"] = "http://127.0.0.1:9"
-    done = run_cli(["admin"], env)
-    assert done.returncode == 2 and "--server" in one_line_error(done)
-
-
 def test_a_static_breakpoint_is_a_ticket_continued_after_an_update(env, sdk):
     thread = sdk.threads.create()["thread_id"]
     sdk.runs.wait(thread, "approval", input={"target": "paused-db"}, interrupt_before=["confirm"])

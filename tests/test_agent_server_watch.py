@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from hitl_tui.hitl.kinds import APPROVE, Decision
+from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from tests.agent_server_fixtures import server_desk, started
 from tests.conftest import run_cli
 from tests.oncall_helpers import wait_for
@@ -68,3 +68,16 @@ def test_an_open_ticket_follows_its_thread_stream_and_stops_at_once(sdk, setting
             started_at = time.monotonic()
             follower.stop(timeout=5)
         assert not follower.running and time.monotonic() - started_at < 2
+
+
+def test_a_tickets_age_survives_an_answer_to_its_sibling(sdk, source, settings, agent_server):
+    """The server stamps only the thread: answering one of two interrupts must not make
+    the other look new in the same inbox."""
+    thread = started(sdk, "parallel", {"log": []})
+    first = {i.interrupt_id: i for i in source.pending() if i.thread_id == thread}
+    [a] = [i for i in first.values() if i.value == {"query": "Approve branch a?"}]
+    with server_desk(settings, agent_server) as desk:
+        desk.decide(thread, Decision(RESPOND, text="yes"), "bob", a.interrupt_id)
+    [b] = [i for i in source.pending() if i.thread_id == thread]
+    assert sdk.threads.get(thread)["updated_at"] > b.created_at.isoformat()
+    assert b.created_at == first[b.interrupt_id].created_at

@@ -61,6 +61,7 @@ class HitlApp(App):
         thread_id: str | None = None,
         hub: Any = None,
         clock: Callable[[], datetime] | None = None,
+        desk: Any = None,
     ) -> None:
         super().__init__()
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -74,7 +75,9 @@ class HitlApp(App):
             from hitl_tui.hitl.desk import Desk
 
             self.desk = Desk(hub)
-        self._owns_desk = hub is None
+        if desk is not None:  # a desk handed in (tests) is the caller's too
+            self.desk = desk
+        self._owns_desk = self.desk is None
         self._backoff = 1.0
         self._connected = False
         self._watcher: Any = None

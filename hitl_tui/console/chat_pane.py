@@ -135,9 +135,7 @@ class ChatPane(PassesWorkerErrorsUp, Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-ask")
     def _ask(self, text: str, thread_id: str | None) -> None:
-        from hitl_tui.hitl.conversation import new_thread_id
-
-        thread_id = thread_id or new_thread_id()
+        thread_id = thread_id or self.desk.new_thread_id()  # UUIDs on an Agent Server
         try:
             self.desk.ask(text, thread_id)
         except Exception as error:

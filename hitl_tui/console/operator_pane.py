@@ -76,6 +76,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         self._poller = Poller(self, self._plan_read, self._poll_seconds, "inbox")
         self._cursor_timer: Timer | None = None
         self._overdue = OverdueTracker()
+        self._follower: Any = None  # the open ticket's thread, followed where the source can
 
     def compose(self) -> ComposeResult:
         yield InboxView(id="inbox-view")
@@ -91,6 +92,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         """Stop looking, and give back our claim without holding up the event loop: the
         release runs in a thread, waited for at most RELEASE_WAIT seconds."""
         self._poller.stop()
+        self._unfollow()
         if self.session is not None and (released := self.session.release_on_close()):
             await asyncio.to_thread(released.join, RELEASE_WAIT)
 
@@ -280,6 +282,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
             return
         self._close_ticket(None)
         ticket = session.open(key)
+        self._follow(session, ticket.thread_id)
         self._box.open(ticket.item)
         self.add_class("ticket-open")
         self._view.fit(True)
@@ -295,7 +298,19 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
             self._release(claim)
         self._close_view(note)
 
+    def _follow(self, session: OperatorSession, thread_id: str) -> None:
+        """Look again as soon as the open ticket's thread changes, where the source says
+        so (an Agent Server's thread stream); the inbox's own polling goes on regardless."""
+        self._unfollow()
+        self._follower = session.desk.follow(thread_id, lambda: self.post_message(ChangesSeen()))
+
+    def _unfollow(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()  # never blocks
+            self._follower = None
+
     def _close_view(self, note: Any) -> None:
+        self._unfollow()
         self._box.close()
         self.remove_class("ticket-open")
         if self.has_class("maximized"):

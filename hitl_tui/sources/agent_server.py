@@ -91,6 +91,7 @@ class AgentServerSource:
         self.url = shown_url(url)
         self.assistant = assistant
         self.problems: dict[str, list[str]] = {}
+        self._first_seen: dict[tuple[str, str], datetime] = {}
         # Our own HTTP client: the SDK's default retries a refused connection five times
         # with backoff (~11 s before "unreachable"), and would pick up keys from the
         # environment that the user never meant for this server.
@@ -153,8 +154,19 @@ class AgentServerSource:
             # The search result carries no checkpoint id; `show` gives the real one.
             found = _items(thread, _tasks_of_search(thread), thread.get("values"), "")
             items.extend(found or self._stop_at_breakpoint(thread))
+        self._keep_first_seen(items)
         items.sort(key=lambda i: (i.created_at, i.thread_id, i.interrupt_id))
         return items
+
+    def _keep_first_seen(self, items: list[ServerInterrupt]) -> None:
+        """A ticket's age from when it was first listed: the server stamps only the
+        thread, so answering one of two interrupts would make the other look new."""
+        seen = {}
+        for item in items:
+            key = (item.thread_id, item.interrupt_id)
+            item.created_at = min(item.created_at, self._first_seen.get(key, item.created_at))
+            seen[key] = item.created_at
+        self._first_seen = seen
 
     def _stop_at_breakpoint(self, thread: dict) -> list[ServerInterrupt]:
         """An interrupted thread with no interrupt stopped at a static breakpoint
