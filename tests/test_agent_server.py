@@ -256,3 +256,15 @@ def test_a_static_breakpoint_is_a_ticket_continued_after_an_update(env, sdk):
     state = sdk.threads.get_state(thread)
     assert state["values"]["target"] == "other-db" and state["next"] == ["confirm"]
     assert state["tasks"][0]["interrupts"][0]["id"] == waiting["interrupt_id"]
+
+
+def test_the_console_refuses_to_start_on_a_refused_key_or_an_unknown_assistant(env):
+    """What only the operator can fix ends `hitl-tui admin` before it takes the terminal."""
+    unknown = run_cli(["admin", "--assistant", "no-such-graph"], env)
+    assert unknown.returncode == 3
+    assert "approval, batched, parallel, seed" in one_line_error(unknown)
+    del env["LANGGRAPH_API_KEY"]
+    refused = run_cli(["admin"], env)
+    assert refused.returncode == 2
+    line = one_line_error(refused)
+    assert "401" in line and "LANGGRAPH_API_KEY" in line

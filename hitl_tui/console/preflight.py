@@ -1,9 +1,10 @@
 """What the console checks before it takes over the terminal.
 
 A mistake only the operator can fix (a `--graph` that does not load, a MongoDB URI the
-driver refuses) ends the command with exit 2 and one line, instead of a console that
-reports a lost database and retries forever. An unreachable server is not checked here:
-the console starts anyway, says so, and connects once the server is up.
+driver refuses, an Agent Server key it refuses, an assistant it does not have) ends the
+command with its exit code and one line, instead of a console that reports a lost
+database and retries forever. An unreachable server is not checked here: the console
+starts anyway, says so, and connects once the server is up.
 """
 
 from __future__ import annotations
@@ -19,6 +20,26 @@ def check_before_start(settings: Settings, graph_spec: str | None) -> None:
         check_uri(settings.mongodb_uri)
     if graph_spec:
         check_graph(graph_spec)
+    if settings.langgraph_server_url:
+        check_server(settings)
+
+
+def check_server(settings: Settings) -> None:
+    from hitl_tui.sources.agent_server import AgentServerSource
+    from hitl_tui.sources.server_errors import ServerUnavailable
+
+    source = AgentServerSource(
+        settings.langgraph_server_url,
+        settings.langgraph_api_key,
+        assistant=settings.langgraph_assistant,
+        connect_timeout=settings.connect_timeout_seconds,
+    )
+    try:
+        source.check_access()
+    except ServerUnavailable:
+        pass  # down for now: the console waits for it
+    finally:
+        source.close()
 
 
 def check_graph(spec: str) -> None:

@@ -210,6 +210,15 @@ class AgentServerSource:
         snapshot = self.snapshot(thread_id)
         return snapshot.checkpoint_id if snapshot else None
 
+    def check_access(self) -> None:
+        """One cheap request that custom auth checks: ServerRefused for a missing or
+        refused key, ServerUnavailable when the server is down, NotFoundError for an
+        assistant that is not there."""
+        with server_errors(self.url):
+            self.client.threads.search(limit=1)
+        if self.assistant is not None:
+            self.assistant_for(self.assistant)
+
     def assistants(self) -> list[dict]:
         with server_errors(self.url):
             return list(self.client.assistants.search(limit=PAGE))
