@@ -106,12 +106,7 @@ def build_desk(
         raise UsageError("--graph does not go with --server: the Agent Server runs its graphs")
     from hitl_tui.sources.agent_server import AgentServerSource
 
-    source = AgentServerSource(
-        settings.langgraph_server_url,
-        settings.langgraph_api_key,
-        assistant=settings.langgraph_assistant,
-        connect_timeout=settings.connect_timeout_seconds,
-    )
+    source = AgentServerSource.from_settings(settings)
     try:
         return Desk(Hub(settings, None, connection), source)
     except BaseException:

@@ -28,12 +28,7 @@ def check_server(settings: Settings) -> None:
     from hitl_tui.sources.agent_server import AgentServerSource
     from hitl_tui.sources.server_errors import ServerUnavailable
 
-    source = AgentServerSource(
-        settings.langgraph_server_url,
-        settings.langgraph_api_key,
-        assistant=settings.langgraph_assistant,
-        connect_timeout=settings.connect_timeout_seconds,
-    )
+    source = AgentServerSource.from_settings(settings)
     try:
         source.check_access()
     except ServerUnavailable:

@@ -108,6 +108,16 @@ class AgentServerSource:
             )
         )
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> AgentServerSource:
+        """The server `LANGGRAPH_SERVER_URL` names, with its key and assistant."""
+        return cls(
+            settings.langgraph_server_url,
+            settings.langgraph_api_key,
+            assistant=settings.langgraph_assistant,
+            connect_timeout=settings.connect_timeout_seconds,
+        )
+
     def close(self) -> None:
         self.client.close()
 
