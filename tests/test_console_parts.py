@@ -3,6 +3,7 @@ the checks the console makes before it starts."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from textual.app import App, ComposeResult
@@ -182,3 +183,37 @@ async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
         assert not app.query_one("#banner").display
         assert "Lost the database" not in screen_text(app)
         assert app.query_one(StatusBar).connection == "connected"
+
+
+def test_collection_waits_during_start_up_then_freezes_once():
+    from hitl_tui.console.start_up_gc import StartUpCollector
+
+    assert gc.isenabled()
+    collector = StartUpCollector()
+    try:
+        collector.start()
+        assert not gc.isenabled()  # start-up piles up long-lived objects: no rescans
+        collector.settled()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        later = [[] for _ in range(1000)]  # what comes after start-up is not frozen
+        collector.start()  # once over, start-up does not begin again
+        collector.settled()
+        assert gc.isenabled() and gc.get_freeze_count() <= frozen < frozen + len(later)
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_start_up_that_never_settles_collects_again_without_freezing():
+    from hitl_tui.console.start_up_gc import StartUpCollector
+
+    collector = StartUpCollector()
+    try:
+        frozen = gc.get_freeze_count()
+        alive = [[] for _ in range(1000)]
+        collector.start()
+        collector.abandon()  # the app closed, or waited too long for the database
+        assert gc.isenabled() and gc.get_freeze_count() < frozen + len(alive)
+    finally:
+        gc.enable()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,12 +18,14 @@ from textual.worker import Worker, WorkerState
 from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.decided import DecidedScreen
 from hitl_tui.console.help_screen import HelpScreen
+from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.messages import (
     ChangesSeen,
     ConnectionBack,
     ConnectionLost,
     DeskFailed,
     DeskReady,
+    GraphReady,
     InboxRefreshed,
     Maximized,
     ShowDecided,
@@ -33,6 +34,7 @@ from hitl_tui.console.messages import (
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.console.palette import HitlCommands
 from hitl_tui.console.render import plain
+from hitl_tui.console.start_up_gc import START_UP_LIMIT_SECONDS, StartUpCollector
 from hitl_tui.console.status_bar import StatusBar
 from hitl_tui.settings import Settings
 
@@ -82,6 +84,9 @@ class HitlApp(App):
         self._connected = False
         self._watcher: Any = None
         self._warmed = False
+        self._inbox_complete = False
+        self._start_up: set[str] = set()
+        self._collector = StartUpCollector()
         self._last_failure: tuple[str, float] | None = None
 
     def compose(self) -> ComposeResult:
@@ -133,18 +138,29 @@ class HitlApp(App):
         try:
             self.desk.load_graph()
         finally:
-            self._start_up_done()
+            self.post_message(GraphReady())
 
-    @staticmethod
-    def _start_up_done() -> None:
-        """Start-up is over: the modules, the connection, the compiled graph and the first
-        inbox now live as long as the app. Freezing them once moves them out of the garbage
-        collector's sight, so no later full collection rescans them (with thousands of
-        tickets that is a ~100 ms pause, felt as a stutter while moving through the rows)."""
-        gc.freeze()
+    @on(GraphReady)
+    def _graph_ready(self, event: GraphReady) -> None:
+        self._settled("graph")
+
+    @on(InboxTable.Filled)
+    def _inbox_filled(self, event: InboxTable.Filled) -> None:
+        if self._inbox_complete:
+            self._settled("inbox")
+
+    def _settled(self, part: str) -> None:
+        """Start-up is over once the graph is compiled and (with an operator pane) the
+        first complete inbox is on screen (see start_up_gc)."""
+        self._start_up.add(part)
+        needed = {"graph", "inbox"} if self.query(OperatorPane) else {"graph"}
+        if needed <= self._start_up:
+            self._collector.settled()
 
     @on(DeskReady)
     def _desk_ready(self, event: DeskReady) -> None:
+        self._collector.start()
+        self.set_timer(START_UP_LIMIT_SECONDS, self._collector.abandon)
         self.desk = event.desk
         self._backoff = 1.0
         status = self.query_one(StatusBar)
@@ -174,6 +190,8 @@ class HitlApp(App):
     @on(InboxRefreshed)
     def _first_inbox_shown(self, event: InboxRefreshed) -> None:
         """Compile the graph once the operator sees the inbox, not before: start-up first."""
+        if event.items is not None:
+            self._inbox_complete = event.complete
         if event.items is not None and not self._warmed:
             self._warmed = True
             self._warm_up()
@@ -239,6 +257,7 @@ class HitlApp(App):
         )
 
     def on_unmount(self) -> None:
+        self._collector.abandon()
         if self._watcher is not None:
             self._watcher.stop()
         if self.desk is not None and self._owns_desk:

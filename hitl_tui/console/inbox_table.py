@@ -51,6 +51,9 @@ class InboxTable(DataTable):
             self.what = what
             self.key = key
 
+    class Filled(Message):
+        """Every row of the latest `show_items` is on screen."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.items: dict[str, Any] = {}
@@ -145,6 +148,8 @@ class InboxTable(DataTable):
         if len(rows) > ROWS_PER_TURN:
             rest = rows[ROWS_PER_TURN:]
             self.set_timer(0.001, lambda: self._add_rows(rest, now, generation))
+        else:
+            self.post_message(self.Filled())
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()

@@ -16,6 +16,11 @@ class DeskReady(Message):
 
 
 @dataclass
+class GraphReady(Message):
+    """The warm-up compiled the graph (or failed to, which the worker-error line says)."""
+
+
+@dataclass
 class DeskFailed(Message):
     """Connecting failed; the app retries after `retry_in` seconds."""
 
