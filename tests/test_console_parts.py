@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -217,3 +218,51 @@ def test_a_start_up_that_never_settles_collects_again_without_freezing():
         assert gc.isenabled() and gc.get_freeze_count() < frozen + len(alive)
     finally:
         gc.enable()
+
+
+def burst(app: App, keys: list[str]) -> None:
+    """Keys arriving at once, as a terminal delivers fast typing (Pilot's `press` waits
+    for each key to be handled, which would hide a key landing on the wrong widget)."""
+    names = {"enter": ("enter", "\r"), " ": ("space", " "), "/": ("slash", "/")}
+    for key in keys:
+        app.post_message(events.Key(*names.get(key, (key, key))))
+
+
+async def test_typing_right_after_enter_goes_into_the_answer_not_the_inbox_keys(hub):
+    """An operator types the answer as soon as the ticket opens: no key may reach the
+    inbox's single-letter bindings (u releases a claim, d opens the Decided view)."""
+    from hitl_tui.console.inbox_table import InboxTable
+    from hitl_tui.console.operator_pane import OperatorPane
+
+    ask(hub, "My package never arrived")
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    async with app.run_test(size=(120, 34)) as pilot:
+        pane, table = app.query_one(OperatorPane), app.query_one(InboxTable)
+        await wait_until(pilot, lambda: table.row_count >= 1, what="the ticket listed")
+        table.focus()
+        await pilot.pause()
+        burst(app, ["enter", *"du sent"])
+        editor = app.query_one(AnswerEditor)
+        await wait_until(pilot, lambda: editor.text == "du sent", what="the typed answer")
+        assert app.screen is app.screen_stack[0], "a key opened another screen"
+        await wait_until(
+            pilot,
+            lambda: pane.ticket is not None and pane.ticket.claim is not None,
+            what="the ticket still claimed",
+        )
+
+
+async def test_a_filter_typed_right_after_slash_is_the_filter_not_inbox_keys(hub):
+    from hitl_tui.console.inbox_table import InboxTable
+
+    ask(hub, "My package never arrived")
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    async with app.run_test(size=(120, 34)) as pilot:
+        table = app.query_one(InboxTable)
+        await wait_until(pilot, lambda: table.row_count >= 1, what="the ticket listed")
+        table.focus()
+        await pilot.pause()
+        burst(app, [*"/dhu"])
+        box = app.query_one("#filter")
+        await wait_until(pilot, lambda: box.value == "dhu", what="the filter typed")
+        assert app.screen is app.screen_stack[0], "a key opened another screen"

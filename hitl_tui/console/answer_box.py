@@ -119,7 +119,10 @@ class AnswerBox(Vertical):
         self.set_status("")
 
     def focus_editor(self) -> None:
-        self.query_one(AnswerEditor).focus()
+        """Focus the editor now, not after the queued events (what `focus()` does): keys
+        typed in the same burst as the Enter that opened the ticket belong to the answer,
+        not to the inbox's one-letter bindings."""
+        self.screen.set_focus(self.query_one(AnswerEditor))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Offer only what the open ticket allows. While editing, the edit and JSON keys

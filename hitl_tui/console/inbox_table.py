@@ -35,16 +35,16 @@ class InboxTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "request('open')", "Open"),
-        Binding("slash", "request('filter')", "Filter"),
         Binding("h", "request('history')", "History"),
         Binding("u", "request('release')", "Release claim"),
         Binding("d", "request('decided')", "Decided"),
     ]
 
     class Requested(Message):
-        """The operator asked for `what` ("open", "filter", "history", "release",
-        "decided") on the highlighted ticket `key` (None when the inbox is empty)."""
+        """The operator asked for `what` ("history", "release", "decided") on the
+        highlighted ticket `key` (None when the inbox is empty). Keys that move the focus
+        (Enter opens, / filters) are bound by the pane and the view instead: they act in
+        the same step as the key, so keys typed right behind them follow the focus."""
 
         def __init__(self, what: str, key: str | None) -> None:
             super().__init__()

@@ -9,6 +9,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar
 
@@ -18,6 +19,8 @@ OPEN_TICKET_ROWS = 5  # while a ticket is open the inbox keeps this many rows at
 
 
 class InboxView(Vertical):
+    BINDINGS = [Binding("slash", "filter", "Filter", priority=True)]
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
             yield Label("Operator inbox", id="inbox-title")
@@ -76,13 +79,14 @@ class InboxView(Vertical):
     def show_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)  # now: what is typed right after / is the filter
 
-    @on(InboxTable.Requested)
-    def _filter_requested(self, event: InboxTable.Requested) -> None:
-        if event.what == "filter":
-            event.stop()
-            self.show_filter()
+    def action_filter(self) -> None:
+        self.show_filter()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """/ filters from the inbox table only; elsewhere it is a character."""
+        return action != "filter" or self.table.has_focus
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -67,6 +67,9 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
     """Everything an operator needs for one ticket at a time, with the inbox in view."""
 
     BINDINGS = [
+        # Priority, so the ticket opens (and the answer box takes the focus) in the same
+        # step as the key: an answer typed right behind Enter lands in the answer box.
+        Binding("enter", "open_selected", "Open", priority=True),
         Binding("ctrl+f", "toggle_maximize", "Maximize ticket", priority=True),
     ]
 
@@ -262,8 +265,6 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
             self.post_message(ShowDecided())
         elif event.key is None:
             return
-        elif event.what == "open":
-            self.open_ticket(event.key)
         elif event.what == "history":
             self.show_history(event.key)
         elif event.what == "release":
@@ -272,6 +273,13 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
     def open_selected(self) -> None:
         if (key := self._view.selected_key) is not None:
             self.open_ticket(key)
+
+    def action_open_selected(self) -> None:
+        self.open_selected()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Enter opens from the inbox table only; in an editor it is a new line."""
+        return action != "open_selected" or self._view.table.has_focus
 
     def open_ticket(self, key: str) -> None:
         session = self.session
