@@ -82,6 +82,7 @@ def figures(uri: str, workdir: Path, probes: int) -> dict[str, Any]:
 
     settings = Settings(_env_file=None, mongodb_uri=uri, db_name="bench_agent_server")
     hub = Hub(settings)
+    hub.store.ensure_indexes()  # as `hitl-tui db init` leaves it
     with running_agent_server(workdir / "agent-server") as server:
         source = AgentServerSource(server.url, server.key)
         desk = Desk(hub, source)

@@ -51,12 +51,19 @@ def settings_for(uri: str, db_name: str, **extra: Any) -> Settings:
     )
 
 
+def hub_for(uri: str, db_name: str, **extra: Any) -> Hub:
+    """A hub on a database set up as `hitl-tui db init` leaves it."""
+    hub = Hub(settings_for(uri, db_name, **extra))
+    hub.store.ensure_indexes()
+    return hub
+
+
 # -- 1. inbox cost against history --------------------------------------------------------
 def inbox_costs(uri: str, sizes: tuple[int, ...]) -> dict[int, dict[str, float]]:
     """Load each history in one burst ten minutes ago (a bulk import, then a quiet period),
     then measure the sizes in alternation, so that whatever else the machine is doing
     weighs on every size alike."""
-    hubs = {n: Hub(settings_for(uri, f"bench_inbox_{n}")) for n in sizes}
+    hubs = {n: hub_for(uri, f"bench_inbox_{n}") for n in sizes}
     figures: dict[int, dict[str, float]] = {}
     samples: dict[int, dict[str, list[float]]] = {n: defaultdict(list) for n in sizes}
     try:
@@ -188,7 +195,7 @@ def standalone_server(workdir: Path) -> Iterator[str]:
 
 def change_streams_offered(uri: str) -> bool | None:
     """What the watcher finds out on its own (the console falls back to polling on False)."""
-    hub = Hub(settings_for(uri, "bench_probe"))
+    hub = hub_for(uri, "bench_probe")
     try:
         watcher = ChangeWatcher(hub.store, lambda: None).start()
         supported = watcher.wait_ready(10)
@@ -203,7 +210,7 @@ async def time_to_operator(uri: str, use_change_streams: bool, tickets: int) -> 
     from hitl_tui.console.messages import InboxRefreshed
 
     db_name = f"bench_operator_{int(use_change_streams)}"
-    hub = Hub(settings_for(uri, db_name, poll_seconds=1.0, change_streams=use_change_streams))
+    hub = hub_for(uri, db_name, poll_seconds=1.0, change_streams=use_change_streams)
     seen: dict[str, float] = {}
 
     def hook(message: Any) -> None:
@@ -257,7 +264,7 @@ async def time_to_user(uri: str, tickets: int) -> list[float]:
     from hitl_tui.console.messages import ThreadLoaded
 
     db_name = "bench_user"
-    hub = Hub(settings_for(uri, db_name, poll_seconds=1.0))
+    hub = hub_for(uri, db_name, poll_seconds=1.0)
     threads = [ask(hub, f"user probe {n}", f"user-{n:03d}").thread_id for n in range(tickets)]
     operator = await asyncio.create_subprocess_exec(
         sys.executable, "-c", OPERATOR, uri, db_name, stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -304,7 +311,7 @@ async def ui_responsiveness(uri: str, pending: int) -> dict[str, float]:
     from hitl_tui.console.inbox_table import InboxTable
 
     db_name = "bench_ui"
-    hub = Hub(settings_for(uri, db_name, poll_seconds=0.5, change_streams=False))
+    hub = hub_for(uri, db_name, poll_seconds=0.5, change_streams=False)
     _, waiting = template_threads(hub)
     clone_threads(hub, waiting, "ui", pending - 1, days_ago(1 / 24))
     Inbox(hub.store).refresh()  # the one-time first sync is not what this measures
@@ -355,7 +362,7 @@ def startup(uri: str, runs: int) -> list[float] | None:
     if shutil.which("tmux") is None:
         return None
     db_name = "bench_startup"
-    hub = Hub(settings_for(uri, db_name))
+    hub = hub_for(uri, db_name)
     ask(hub, "startup probe", "startup-probe")
     times = []
     env = {**os.environ, "MONGODB_URI": uri, "HITL_DB_NAME": db_name, "HITL_BELL": "false"}
@@ -414,7 +421,7 @@ def turn_costs(uri: str, earlier_turns: int, samples: int) -> dict[str, float]:
     """A user's turn (offline model) on a thread with `earlier_turns` turns, beside a turn
     on a new thread, in alternation."""
     db_name = "bench_turns"
-    hub = Hub(settings_for(uri, db_name))
+    hub = hub_for(uri, db_name)
     question = "How do I reset my password?"  # answered by the model, no operator
     try:
         long_thread = ask(hub, question).thread_id

@@ -199,7 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="print JSON lines")
 
     db = command("db", "manage the embedded database server", _db)
-    db.add_argument("action", choices=["start", "stop", "status"])
+    db.add_argument(
+        "action",
+        choices=["start", "stop", "status", "init"],
+        help="init: create the indexes hitl-tui needs (also on MongoDBSaver's collections)",
+    )
     db.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

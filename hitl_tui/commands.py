@@ -30,7 +30,11 @@ def open_desk(settings: Settings, graph: str | None) -> Desk:
 
         if not EmbeddedServer(settings.data_dir).status().running:
             output.note("starting the embedded database…")
-    return build_desk(settings, graph)
+    desk = build_desk(settings, graph)
+    hint = desk.index_hint()
+    if hint:
+        output.hint(hint)
+    return desk
 
 
 def _print_message(message: Any) -> None:
@@ -410,6 +414,8 @@ def db_command(settings: Settings, action: str, as_json: bool) -> int:
     from hitl_tui.db.embedded import EmbeddedServer
     from hitl_tui.db.uri import redact_uri
 
+    if action == "init":
+        return _db_init(settings, as_json)
     server = EmbeddedServer(settings.data_dir)
     if settings.mongodb_uri and action != "status":
         raise UsageError(
@@ -432,6 +438,26 @@ def db_command(settings: Settings, action: str, as_json: bool) -> int:
         )
     else:
         output.line(("not running ", "bold yellow"), f"data {status.data_dir}")
+    return 0
+
+
+def _db_init(settings: Settings, as_json: bool) -> int:
+    """Create the indexes hitl-tui's queries need, on MongoDBSaver's collections too:
+    explicit, because on a production database that is the operator's call."""
+    from hitl_tui.db.client import connect
+    from hitl_tui.hitl.store import Store
+
+    connection = connect(settings)
+    try:
+        Store(connection.client, settings.db_name).ensure_indexes(saver=True)
+    finally:
+        connection.close()
+    if as_json:
+        output.json_line({"initialised": True, "db_name": settings.db_name})
+    else:
+        output.line(
+            ("indexes ready ", "bold green"), f"in {settings.db_name} at {connection.shown_uri}"
+        )
     return 0
 
 

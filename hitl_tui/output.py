@@ -34,6 +34,11 @@ def note(message: str) -> None:
         _console(True).print(_text(visible(message), "dim"))
 
 
+def hint(message: str) -> None:
+    """Advice worth one line even in a script's log (stderr, never stdout)."""
+    _console(True).print(_text("hitl-tui: ", "bold yellow") + _text(visible(message)))
+
+
 def json_line(value: Any) -> None:
     sys.stdout.write(dumps(value, indent=2) + "\n")
     sys.stdout.flush()

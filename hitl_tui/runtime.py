@@ -29,7 +29,15 @@ class Hub:
         self.store = Store(self.connection.client, settings.db_name)
         if settings.audit_key is not None:  # the audit chain's links become HMACs
             self.store.audit_key = settings.audit_key.get_secret_value().encode()
-        self.store.ensure_indexes()
+        # Our own collections always; MongoDBSaver's only on the embedded server, which is
+        # ours: on anyone else's database that is `hitl-tui db init`'s job.
+        self.store.ensure_indexes(saver=self.connection.embedded)
+
+    def index_hint(self) -> str | None:
+        """One line when indexes our queries need are missing on a big saver collection."""
+        if self.connection.embedded:
+            return None
+        return self.store.index_hint()
 
     @property
     def database_label(self) -> str:

@@ -217,3 +217,21 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_db_init_creates_the_saver_indexes_and_the_hint_asks_for_them(cli_env, settings, mongo):
+    """Nothing is created on MongoDBSaver's collections of someone else's database behind
+    their back: a big collection without our index gets a one-line hint, `db init` fixes it."""
+    writes = mongo[settings.db_name]["checkpoint_writes"]
+    writes.insert_many([{"checkpoint_ns": "elsewhere", "n": n} for n in range(1000)])
+    listed = run_cli(["pending", "--json"], cli_env)
+    assert listed.returncode == 0, listed.stderr
+    assert "hitl-tui db init" in listed.stderr and listed.stderr.count("\n") == 1
+    wanted = [("checkpoint_ns", 1), ("_id", 1)]
+    assert wanted not in [list(i["key"].items()) for i in writes.list_indexes()]
+    done = run_cli(["db", "init"], cli_env)
+    assert done.returncode == 0 and "indexes ready" in done.stdout, done.stderr
+    assert wanted in [list(i["key"].items()) for i in writes.list_indexes()]
+    again = run_cli(["pending", "--json"], cli_env)
+    assert again.returncode == 0 and again.stderr == ""
+    mongo.drop_database(settings.db_name)

@@ -81,6 +81,12 @@ def test_db_commands_and_status_contract(tmp_path):
         assert again["pid"] == started["pid"]
         asked = run_cli(["ask", "hello?", "--json"], env)
         assert asked.returncode == 0, asked.stderr
+        # The embedded server is ours: the saver's collections get our indexes on their own.
+        client = MongoClient(EmbeddedServer(env["HITL_DATA_DIR"]).ensure_running())
+        writes = client["checkpointing_db"]["checkpoint_writes"]
+        indexed = [list(index["key"].items()) for index in writes.list_indexes()]
+        client.close()
+        assert [("channel", 1), ("_id", 1)] in indexed
     finally:
         assert run_cli(["db", "stop"], env).returncode == 0
     assert json.loads(run_cli(["db", "status", "--json"], env).stdout)["running"] is False

@@ -77,6 +77,10 @@ class Desk:
     def graph_spec(self) -> str | None:
         return self.source.graph_spec
 
+    def index_hint(self) -> str | None:
+        """A one-line hint when the database lacks indexes our queries need."""
+        return self.runtime.index_hint()
+
     def load_graph(self) -> None:
         """Compile the graph now (off the UI thread), rather than on the first answer."""
         self.source.load()

@@ -50,7 +50,11 @@ class FirstLook:
         self._after: str | None = None
         self._cursor: Cursor | None = None
         self._interrupts: dict[str, str] = {}
-        self._hint = LATEST_CHECKPOINT_INDEX if _has_index(store, LATEST_CHECKPOINT_INDEX) else None
+        self._hint = (
+            LATEST_CHECKPOINT_INDEX
+            if store.has_index(store.checkpoints, LATEST_CHECKPOINT_INDEX)
+            else None
+        )
         self._read_interrupts()
         self.progress.total = store.checkpoints.estimated_document_count()
 
@@ -118,11 +122,3 @@ class FirstLook:
             when = doc_id.generation_time
             self.newest = when if self.newest is None or when > self.newest else self.newest
 
-
-def _has_index(store: Store, keys: list[tuple[str, int]]) -> bool:
-    """Whether the checkpoints have this index: a hint naming a missing one is refused."""
-    wanted = [(field, int(direction)) for field, direction in keys]
-    return any(
-        [(field, int(direction)) for field, direction in info["key"]] == wanted
-        for info in store.checkpoints.index_information().values()
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.collection import Collection
 from pymongo.errors import OperationFailure, PyMongoError
 
 from hitl_tui.errors import UsageError
@@ -22,6 +23,8 @@ LATEST_CHECKPOINT_INDEX = [
 ]
 # Interrupt writes alone, in insertion order: a first look reads these, not every write.
 INTERRUPT_INDEX = [("channel", ASCENDING), ("_id", ASCENDING)]
+# Below this many documents a missing index costs nothing worth a hint.
+MISSING_INDEX_MATTERS_AT = 1000
 
 
 def validate_thread_id(thread_id: object) -> str:
@@ -64,9 +67,10 @@ class Store:
             return None
         return local if local.tzinfo else local.replace(tzinfo=UTC)
 
-    def ensure_indexes(self) -> None:
-        """Create what the queries need; a no-op when they exist already."""
-        wanted = [
+    def saver_indexes(self) -> list[tuple[Collection, list, dict]]:
+        """Indexes on MongoDBSaver's collections that our queries need: created only by
+        `hitl-tui db init` (and on the embedded server, which is ours)."""
+        return [
             # MongoDBSaver.put_writes filters on task_path, which the saver's own index lacks.
             (
                 self.writes,
@@ -86,6 +90,11 @@ class Store:
             # `_id` range is a full scan on SecantusDB, this compound index is not.
             (self.writes, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
             (self.checkpoints, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
+        ]
+
+    def own_indexes(self) -> list[tuple[Collection, list, dict]]:
+        """Indexes on hitl-tui's own collections, created whenever they are missing."""
+        return [
             (self.claims, [("updated_at", ASCENDING)], {}),
             (self.inbox, [("state", ASCENDING), ("thread_id", ASCENDING)], {}),
             (self.inbox, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
@@ -94,18 +103,62 @@ class Store:
             (self.audit, [("thread_id", ASCENDING), ("started_at", ASCENDING)], {}),
             (self.audit, [("started_at", ASCENDING)], {}),
         ]
-        existing: dict[str, list] = {}
+
+    def ensure_indexes(self, saver: bool = True) -> None:
+        """Create what the queries need (on the saver's collections too when `saver`);
+        a no-op when they exist already."""
+        wanted = self.own_indexes() + (self.saver_indexes() if saver else [])
+        existing = _existing_keys(wanted)
         for collection, keys, options in wanted:
-            if collection.name not in existing:  # one round trip per collection, not per index
-                existing[collection.name] = [
-                    list(i["key"].items()) for i in collection.list_indexes()
-                ]
-            if [tuple(k) for k in keys] in [
-                [tuple(k) for k in e] for e in existing[collection.name]
-            ]:
+            if _key_of(keys) in existing[collection.name]:
                 continue
             try:
                 collection.create_index(keys, **options)
             except OperationFailure as error:
                 if error.code not in (85, 86):  # an equivalent index exists under another name
                     raise
+
+    def has_index(self, collection: Collection, keys: list) -> bool:
+        """Whether `collection` has an index on exactly these keys (a query hint naming a
+        missing one is refused)."""
+        return _key_of(keys) in _existing_keys([(collection, keys, {})])[collection.name]
+
+    def missing_saver_indexes(self, min_documents: int = MISSING_INDEX_MATTERS_AT) -> list[str]:
+        """The saver-collection indexes that are missing where they matter (a collection
+        with at least `min_documents`), described for a one-line hint."""
+        wanted = [
+            (collection, keys, options)
+            for collection, keys, options in self.saver_indexes()
+            if collection.estimated_document_count() >= min_documents
+        ]
+        existing = _existing_keys(wanted)
+        return [
+            f"{collection.name}({', '.join(name for name, _ in keys)})"
+            for collection, keys, _ in wanted
+            if _key_of(keys) not in existing[collection.name]
+        ]
+
+    def index_hint(self) -> str | None:
+        """One line when indexes our queries need are missing on a big saver collection."""
+        missing = self.missing_saver_indexes()
+        if not missing:
+            return None
+        return (
+            f"reading is slow without indexes on {', '.join(missing)}; "
+            "create them once with `hitl-tui db init`"
+        )
+
+
+def _key_of(keys: list) -> list[tuple[str, int]]:
+    return [(str(field), int(direction)) for field, direction in keys]
+
+
+def _existing_keys(wanted: list[tuple[Collection, list, dict]]) -> dict[str, list[list[tuple]]]:
+    """The keys of each collection's indexes: one round trip per collection, not per index."""
+    existing: dict[str, list[list[tuple]]] = {}
+    for collection, _, _ in wanted:
+        if collection.name not in existing:
+            existing[collection.name] = [
+                _key_of(list(index["key"].items())) for index in collection.list_indexes()
+            ]
+    return existing
