@@ -14,7 +14,7 @@ import pytest
 from pymongo import MongoClient
 
 from hitl_tui.db.embedded import EmbeddedServer
-from hitl_tui.runtime import Hub
+from hitl_tui.runtime import EFFECTS, Hub
 from hitl_tui.settings import Settings
 
 pytest_plugins = ["tests.agent_server_fixtures"]
@@ -103,6 +103,12 @@ def cli_env(settings: Settings) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def done_effects(hub: Hub) -> list[str]:
+    """The actions the built-in tools carried out, oldest first, as their ledger records them."""
+    done = hub.store.db[EFFECTS].find({"state": "done"}).sort("started_at", 1)
+    return [record["action"] for record in done]
 
 
 def run_cli(

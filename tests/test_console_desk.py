@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from hitl_tui.agent import tools as builtin_tools
 from hitl_tui.console.answer_box import AnswerBox, AnswerEditor
 from hitl_tui.console.app import HitlApp
 from hitl_tui.console.chat_pane import ChatPane
@@ -22,12 +19,9 @@ from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from hitl_tui.hitl.resume import resume
+from hitl_tui.hitl.snapshot import load_snapshot
+from tests.conftest import done_effects
 from tests.console_helpers import screen_text, visible_text, wait_until
-
-
-@pytest.fixture(autouse=True)
-def _fresh_effects():
-    builtin_tools.EXECUTED.clear()
 
 
 def _pending(hub) -> list:
@@ -48,6 +42,11 @@ async def _open_first(app: HitlApp, pilot) -> OperatorPane:
     return pane
 
 
+def _tool_results(hub, thread_id: str) -> list[str]:
+    snapshot = load_snapshot(hub.store, thread_id)
+    return [m.content for m in snapshot.messages if m.type == "tool"]
+
+
 def _status(app: HitlApp) -> str:
     return visible_text(app.query_one("#answer-status"))
 
@@ -66,15 +65,16 @@ async def test_approve_needs_a_second_different_key_and_esc_cancels(hub):
         assert isinstance(app.screen, ConfirmDecision)
         await pilot.press("escape")
         await wait_until(pilot, lambda: "Cancelled" in _status(app), what="cancelled note")
-        assert builtin_tools.EXECUTED == []
+        assert done_effects(hub) == []
         assert [p.thread_id for p in _pending(hub)] == [asked.thread_id]
 
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDecision), what="confirm")
         await pilot.press("y")
-        await wait_until(pilot, lambda: builtin_tools.EXECUTED != [], what="the deletion")
-    deleted = {"tool": "delete_customer_database", "db_name": "beta-staging"}
-    assert builtin_tools.EXECUTED == [deleted]
+        await wait_until(pilot, lambda: done_effects(hub) != [], what="the deletion")
+        await wait_until(pilot, lambda: _tool_results(hub, asked.thread_id), what="its result")
+    assert done_effects(hub) == ["delete_customer_database"]
+    assert _tool_results(hub, asked.thread_id) == ["The database beta-staging was deleted."]
     assert _pending(hub) == []
 
 
@@ -90,7 +90,7 @@ async def test_decision_keys_never_act_on_a_highlighted_row(hub):
         await app.workers.wait_for_complete()
         assert not isinstance(app.screen, ConfirmDecision)
         assert app.query_one(OperatorPane).ticket is None
-    assert builtin_tools.EXECUTED == [] and len(_pending(hub)) == 1
+    assert done_effects(hub) == [] and len(_pending(hub)) == 1
 
 
 async def test_edit_then_approve_sends_the_edit_after_showing_the_diff(hub):
@@ -107,9 +107,10 @@ async def test_edit_then_approve_sends_the_edit_after_showing_the_diff(hub):
         diff = visible_text(app.screen)
         assert '-   "amount": 40.0' in diff and '+   "amount": 35.0' in diff
         await pilot.press("y")
-        await wait_until(pilot, lambda: builtin_tools.EXECUTED != [], what="the refund")
-    assert builtin_tools.EXECUTED[0]["amount"] == 35.0
-    assert builtin_tools.EXECUTED[0]["order_id"] == "1234"
+        await wait_until(pilot, lambda: done_effects(hub) != [], what="the refund")
+        await wait_until(pilot, lambda: _tool_results(hub, asked.thread_id), what="its result")
+    assert done_effects(hub) == ["refund_order"]
+    assert _tool_results(hub, asked.thread_id) == ["Refunded 35.00 for order 1234."]
     assert asked.thread_id not in {p.thread_id for p in _pending(hub)}
 
 
@@ -130,7 +131,7 @@ async def test_invalid_json_and_other_decisions_never_bypass_an_edit(hub):
         await pilot.press("escape")
         await wait_until(pilot, lambda: "Edit cancelled" in _status(app), what="cancel")
         assert app.query_one(AnswerBox).mode == "reason"
-    assert builtin_tools.EXECUTED == [] and len(_pending(hub)) == 1
+    assert done_effects(hub) == [] and len(_pending(hub)) == 1
 
 
 async def test_confirm_never_sends_at_once(hub):
@@ -140,7 +141,7 @@ async def test_confirm_never_sends_at_once(hub):
     async with app.run_test(size=(120, 34)) as pilot:
         await _open_first(app, pilot)
         await pilot.press("ctrl+o")
-        await wait_until(pilot, lambda: builtin_tools.EXECUTED != [], what="the deletion")
+        await wait_until(pilot, lambda: done_effects(hub) != [], what="the deletion")
 
 
 async def test_opened_approval_at_80x24_shows_its_argument_values(hub):

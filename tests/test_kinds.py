@@ -7,7 +7,6 @@ import json
 import pytest
 from langchain_core.messages import ToolMessage
 
-from hitl_tui.agent import tools as builtin_tools
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.kinds import APPROVE, EDIT, JSON, REJECT, RESPOND, Decision
@@ -15,13 +14,12 @@ from hitl_tui.hitl.resume import resume
 from hitl_tui.hitl.snapshot import load_snapshot
 from hitl_tui.runtime import Hub
 from tests import graphs_hitl
-from tests.conftest import run_cli
+from tests.conftest import done_effects, run_cli
 
 
 @pytest.fixture(autouse=True)
 def _fresh_records():
     graphs_hitl.CALLS.clear()
-    builtin_tools.EXECUTED.clear()
 
 
 def _hub_for(settings, name: str) -> Hub:
@@ -42,16 +40,17 @@ def test_approval_before_delete_runs_only_when_approved(hub):
     asked = ask(hub, "Please delete the customer database acme-prod")
     [item] = asked.pending
     assert item.kind == "approval" and item.value["args"] == {"db_name": "acme-prod"}
-    assert builtin_tools.EXECUTED == []
+    assert done_effects(hub) == []
     done = resume(hub, asked.thread_id, Decision(APPROVE), "alice")
-    assert builtin_tools.EXECUTED == [{"tool": "delete_customer_database", "db_name": "acme-prod"}]
+    assert done_effects(hub) == ["delete_customer_database"]
+    assert _tool_results(hub, asked.thread_id) == ["The database acme-prod was deleted."]
     assert "acme-prod was deleted" in done.answer
 
 
 def test_rejected_refund_does_not_run_and_user_is_told_why(hub):
     asked = ask(hub, "Refund order 1234, $30 please")
     done = resume(hub, asked.thread_id, Decision(REJECT, text="duplicate request"), "alice")
-    assert builtin_tools.EXECUTED == []
+    assert done_effects(hub) == []
     assert "rejected" in done.answer and "duplicate request" in done.answer
 
 
@@ -61,7 +60,8 @@ def test_edited_refund_runs_with_edited_arguments_and_bad_edits_are_refused(hub)
         resume(hub, asked.thread_id, Decision(EDIT, args={"order_id": "1234", "amount": -5}), "al")
     assert load_snapshot(hub.store, asked.thread_id).pending  # nothing was sent
     resume(hub, asked.thread_id, Decision(EDIT, args={"order_id": "1234", "amount": 12.5}), "al")
-    assert builtin_tools.EXECUTED[0]["amount"] == 12.5
+    assert done_effects(hub) == ["refund_order"]
+    assert _tool_results(hub, asked.thread_id) == ["Refunded 12.50 for order 1234."]
 
 
 def test_plan_edit_executes_only_the_approved_steps_in_order(hub):
@@ -70,7 +70,9 @@ def test_plan_edit_executes_only_the_approved_steps_in_order(hub):
     assert item.kind == "plan" and len(item.value["plan"]) == 5
     edited = ["Import the data into the new workspace", "Export the account's data"]
     done = resume(hub, asked.thread_id, Decision(EDIT, args=edited), "alice")
-    assert [e["step"] for e in builtin_tools.EXECUTED] == edited
+    assert done_effects(hub) == ["plan_step", "plan_step"]
+    [executed] = _tool_results(hub, asked.thread_id)
+    assert executed.splitlines()[1:] == [f"{n}. {step}: done" for n, step in enumerate(edited, 1)]
     assert "1. Import the data into the new workspace: done" in done.answer
     assert "Delete the old workspace" not in done.answer
 
@@ -83,7 +85,7 @@ def test_a_pricing_question_about_a_plan_is_not_a_plan_to_approve(hub):
 def test_rejected_plan_runs_nothing(hub):
     asked = ask(hub, "Please make a plan for the migration of my account")
     done = resume(hub, asked.thread_id, Decision(REJECT, text="not now"), "alice")
-    assert builtin_tools.EXECUTED == [] and "not now" in done.answer
+    assert done_effects(hub) == [] and "not now" in done.answer
 
 
 def test_cli_approve_and_reject_builtin_tools(cli_env):

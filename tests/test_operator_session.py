@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hitl_tui.agent import tools as builtin_tools
 from hitl_tui.console.session import OperatorSession, row_key
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.claims import InterruptedAttempt
@@ -16,13 +15,10 @@ from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from hitl_tui.hitl.resume import resume
+from hitl_tui.hitl.snapshot import load_snapshot
+from tests.conftest import done_effects
 
 QUESTION = "How do I configure SSL certificates for nginx?"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_effects():
-    builtin_tools.EXECUTED.clear()
 
 
 @pytest.fixture
@@ -138,8 +134,10 @@ def test_a_decision_spends_the_claim(hub, session):
     result = session.decide(ticket, Decision(APPROVE))
     session.sent(ticket.key, answered=True)
     assert not result.still_pending and ticket.claim is None and not session.sending
-    assert builtin_tools.EXECUTED == [
-        {"tool": "delete_customer_database", "db_name": "beta-staging"}
+    assert done_effects(hub) == ["delete_customer_database"]
+    messages = load_snapshot(hub.store, asked.thread_id).messages
+    assert [m.content for m in messages if m.type == "tool"] == [
+        "The database beta-staging was deleted."
     ]
 
 

@@ -2,12 +2,13 @@
 
 `human_assistance` asks a human a question. The action tools interrupt for approval
 before they do anything irreversible, and `propose_plan` lets an operator approve, edit
-or reject a plan before any of its steps runs. Every executed action is appended to
-`EXECUTED`, so its effect is observable in-process, and reported in the tool's message.
+or reject a plan before any of its steps runs. Every executed action is reported in the
+tool's message.
 
 The effects are idempotent: each is recorded in the effect ledger, keyed by thread and
 tool-call id, before it runs, so a node re-run after a crash reports "already done"
-instead of deleting or refunding twice. `EFFECTS` holds what each action does.
+instead of deleting or refunding twice. `EFFECTS` holds what each action does: in this
+demo agent nothing beyond the ledger's record, which is where its effects are observed.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from pydantic import BaseModel, Field
 
 from hitl_tui.hitl.effects import EffectLedger, PriorRun
 
-EXECUTED: list[dict[str, Any]] = []
+
+def _demo_effect(args: dict[str, Any]) -> None:
+    """The demo's actions touch nothing outside the ledger that records them."""
+
+
 EFFECTS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "delete_customer_database": lambda args: EXECUTED.append(
-        {"tool": "delete_customer_database", **args}
-    ),
-    "refund_order": lambda args: EXECUTED.append({"tool": "refund_order", **args}),
-    "plan_step": lambda args: EXECUTED.append({"tool": "propose_plan", **args}),
+    action: _demo_effect for action in ("delete_customer_database", "refund_order", "plan_step")
 }
 _ledger = EffectLedger()
 
