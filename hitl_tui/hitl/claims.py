@@ -18,6 +18,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -128,24 +129,7 @@ def acquire(
         if not mine or mine.get("token") != token:
             raise ConflictError(conflict_message(mine)) from None
         if attempt is not None:
-            audit.append(
-                store,
-                audit.ABANDONED,
-                operator=operator,
-                attempt_operator=attempt["operator"],
-                **where,
-                attempt=current["token"],
-                decision={"action": attempt["decision"]},
-                error=f"taken over by {operator}: {interrupted_sentence(attempt)}",
-            )
-            audit.append(
-                store,
-                audit.FORCED,
-                operator=operator,
-                **where,
-                attempt=token,
-                took_over_from=current.get("operator"),
-            )
+            _audit_given_up(store, operator, where, current, attempt, "taken over", attempt=token)
         audit.append(
             store,
             audit.CLAIMED,
@@ -157,6 +141,37 @@ def acquire(
         return Claim(thread_id, interrupt_id, operator, token, expires)
     audit.append(store, audit.CLAIMED, operator=operator, **where, attempt=token)
     return Claim(thread_id, interrupt_id, operator, token, expires)
+
+
+def _audit_given_up(
+    store: Store,
+    operator: str,
+    where: dict[str, str],
+    current: dict,
+    interrupted: dict,
+    how: str,
+    **forced: Any,
+) -> None:
+    """An interrupted attempt given up by force (taken over or released): the attempt is
+    recorded as abandoned, with what it was doing, then the operator's forcing of it."""
+    audit.append(
+        store,
+        audit.ABANDONED,
+        operator=operator,
+        attempt_operator=interrupted["operator"],
+        **where,
+        attempt=current["token"],
+        decision={"action": interrupted["decision"]},
+        error=f"{how} by {operator}: {interrupted_sentence(interrupted)}",
+    )
+    audit.append(
+        store,
+        audit.FORCED,
+        operator=operator,
+        **where,
+        took_over_from=current.get("operator"),
+        **forced,
+    )
 
 
 def conflict_message(doc: dict | None, now: datetime | None = None) -> str:
@@ -271,19 +286,7 @@ def release_any(
     if not result.deleted_count:
         return False
     if attempt is not None:
-        audit.append(
-            store,
-            audit.ABANDONED,
-            operator=operator,
-            attempt_operator=attempt["operator"],
-            **where,
-            attempt=current["token"],
-            decision={"action": attempt["decision"]},
-            error=f"released by {operator}: {interrupted_sentence(attempt)}",
-        )
-        audit.append(
-            store, audit.FORCED, operator=operator, **where, took_over_from=current.get("operator")
-        )
+        _audit_given_up(store, operator, where, current, attempt, "released")
     audit.append(
         store,
         audit.RELEASED,
