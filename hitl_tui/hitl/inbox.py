@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -43,6 +44,21 @@ META_ID = "inbox"
 RESCAN_MARGIN = timedelta(minutes=2)
 # How long one step of a first look may take when the caller shows results as they come.
 FIRST_LOOK_STEP_SECONDS = 0.25
+
+
+@dataclass
+class _Scan:
+    """What one incremental scan read since the mark."""
+
+    touched: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    interrupted: set[tuple[str, str]] = field(default_factory=set)
+    newest_checkpoint: defaultdict[str, str] = field(default_factory=lambda: defaultdict(str))
+    newest: datetime | None = None  # the insertion time of the newest document read
+    read: int = 0
+
+    def saw(self, doc_id: object) -> None:
+        self.read += 1
+        self.newest = _later(self.newest, doc_id)
 
 
 class Inbox:
@@ -168,10 +184,7 @@ class Inbox:
         decode is thrown away only when that number changed, and the threads whose cached
         decodes are stale (a new checkpoint, or a claim answered by any operator).
         """
-        meta = self.store.meta.find_one({"_id": META_ID}) or {}
-        shared = meta.get("mark")
-        shared = shared.replace(tzinfo=UTC) if isinstance(shared, datetime) else None
-        mark = min(shared, self._mark) if shared and self._mark else shared or self._mark
+        mark = self._current_mark()
         # A graph with static breakpoints needs every write once (a stop writes nothing).
         if self.store.breakpoints is None and (mark is None or self._first is not None):
             self._look_first(whole, on_progress)
@@ -182,65 +195,75 @@ class Inbox:
         if mark is not None:
             lower = mark - RESCAN_MARGIN
             since["_id"] = {"$gte": ObjectId.from_datetime(lower)}
-            answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
-            stale.update(doc["thread_id"] for doc in answered)
-        scanned = 0
-        newest: datetime | None = None
+            stale |= self._answered_since(lower)
+        scan = _Scan()
+        self._read_writes(since, scan)
+        self._read_checkpoints(since, scan)
+        # An interrupt whose thread has moved on since was answered: never open it.
+        latest = scan.newest_checkpoint
+        self._open((t, c) for t, c in scan.interrupted if c >= latest.get(t, ""))
+        self._breakpoint_keys |= self._breakpoint_candidates(latest, scan.touched)
+        stale |= self._close_moved_on(latest)
+        if scan.newest is not None:
+            # A writer whose clock runs ahead must not push the mark past ours.
+            scan.newest = min(scan.newest, started or datetime.now(UTC))
+        reached = max(filter(None, (mark, scan.newest, started)), default=None)
+        if reached is not None:
+            self._advance(reached)
+        self.scanned = scan.read
+        return scan.touched, stale
 
-        touched: dict[tuple[str, str], int] = defaultdict(int)
-        interrupted: set[tuple[str, str]] = set()
+    def _current_mark(self) -> datetime | None:
+        """How far every inbox has read: the shared mark, or ours where we are behind it."""
+        meta = self.store.meta.find_one({"_id": META_ID}) or {}
+        shared = meta.get("mark")
+        shared = shared.replace(tzinfo=UTC) if isinstance(shared, datetime) else None
+        return min(shared, self._mark) if shared and self._mark else shared or self._mark
+
+    def _answered_since(self, lower: datetime) -> set[str]:
+        """Threads with a claim changed since `lower`: their decodes may be stale."""
+        answered = self.store.claims.find({"updated_at": {"$gte": lower}}, {"thread_id": 1})
+        return {doc["thread_id"] for doc in answered}
+
+    def _read_writes(self, since: dict, scan: _Scan) -> None:
+        """Count the writes of each (thread, checkpoint) and note the interrupts."""
         fields = {"thread_id": 1, "checkpoint_id": 1, "channel": 1}
         for write in self.store.writes.find(since, fields):
-            scanned += 1
-            newest = _later(newest, write["_id"])
+            scan.saw(write["_id"])
             if not isinstance(write.get("thread_id"), str):
                 continue
             key = (write["thread_id"], str(write.get("checkpoint_id")))
-            touched[key] += 1
+            scan.touched[key] += 1
             if write.get("channel") == INTERRUPT:
-                interrupted.add(key)
+                scan.interrupted.add(key)
 
-        newest_checkpoint: dict[str, str] = defaultdict(str)
-        fields = {"thread_id": 1, "checkpoint_id": 1}
-        for doc in self.store.checkpoints.find(since, fields):
-            scanned += 1
-            newest = _later(newest, doc["_id"])
+    def _read_checkpoints(self, since: dict, scan: _Scan) -> None:
+        """The newest checkpoint of each thread written since the mark."""
+        for doc in self.store.checkpoints.find(since, {"thread_id": 1, "checkpoint_id": 1}):
+            scan.saw(doc["_id"])
             if not isinstance(doc.get("thread_id"), str):
                 continue
             thread = doc["thread_id"]
-            newest_checkpoint[thread] = max(
-                newest_checkpoint[thread], str(doc.get("checkpoint_id"))
-            )
+            latest = scan.newest_checkpoint
+            latest[thread] = max(latest[thread], str(doc.get("checkpoint_id")))
 
-        # An interrupt whose thread has moved on since was answered: never open it.
-        interrupted = {(t, c) for t, c in interrupted if c >= newest_checkpoint.get(t, "")}
-        self._breakpoint_keys |= self._breakpoint_candidates(newest_checkpoint, touched)
-        self._open(interrupted)
-        if newest_checkpoint:
-            stale.update(
-                entry_thread
-                for entry_thread, entry_checkpoint in self._decoded
-                if entry_checkpoint < newest_checkpoint.get(entry_thread, "")
+    def _close_moved_on(self, latest: dict[str, str]) -> set[str]:
+        """Close open entries whose thread has a newer checkpoint; their threads."""
+        if not latest:
+            return set()
+        stale = {
+            thread for thread, checkpoint in self._decoded if checkpoint < latest.get(thread, "")
+        }
+        outdated = [
+            entry["_id"]
+            for entry in self.store.inbox.find(
+                {"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}
             )
-            outdated = [
-                entry["_id"]
-                for entry in self.store.inbox.find(
-                    {"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}
-                )
-                if entry["checkpoint_id"] < newest_checkpoint.get(entry["thread_id"], "")
-            ]
-            if outdated:
-                self.store.inbox.update_many(
-                    {"_id": {"$in": outdated}}, {"$set": {"state": "closed"}}
-                )
-        if newest is not None:
-            # A writer whose clock runs ahead must not push the mark past ours.
-            newest = min(newest, started or datetime.now(UTC))
-        reached = max(filter(None, (mark, newest, started)), default=None)
-        if reached is not None:
-            self._advance(reached)
-        self.scanned = scanned
-        return touched, stale
+            if entry["checkpoint_id"] < latest.get(entry["thread_id"], "")
+        ]
+        if outdated:
+            self.store.inbox.update_many({"_id": {"$in": outdated}}, {"$set": {"state": "closed"}})
+        return stale
 
     def _look_first(self, whole: bool, on_progress: Callable[[Progress], None] | None) -> None:
         """Read an unseen history: all of it, or one step of it when `whole` is False."""
