@@ -29,3 +29,31 @@ def test_the_core_imports_without_textual_or_the_agent():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+LISTING = """
+import json, sys
+from hitl_tui.cli import main
+try:
+    main(["pending", "--json"])
+except SystemExit:
+    pass
+loaded = sorted(m for m in ("langgraph.types", "langsmith", "textual") if m in sys.modules)
+print(json.dumps(loaded), file=sys.stderr)
+"""
+
+
+def test_listing_loads_no_graph_code(hub, cli_env):
+    """`pending` decodes LangGraph's interrupts without importing `langgraph.types`, which
+    brings LangSmith and most of langchain_core's runnables: the bulk of a slow start."""
+    from hitl_tui.hitl.conversation import ask
+
+    asked = ask(hub, "Please delete the customer database beta-staging")
+    done = subprocess.run(
+        [sys.executable, "-c", LISTING], env=cli_env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    [item] = json.loads(done.stdout)
+    assert (item["thread_id"], item["kind"]) == (asked.thread_id, "approval")
+    assert item["interrupt_id"] == asked.pending[0].interrupt_id
+    assert json.loads(done.stderr) == []

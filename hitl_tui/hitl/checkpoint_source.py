@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from langgraph.types import Command
 from pymongo.errors import ConnectionFailure, DocumentTooLarge
 
 from hitl_tui.errors import DatabaseUnavailable, UsageError
@@ -141,6 +140,8 @@ class CheckpointSource:
                     update_state(graph, config, decision.value)
                 run_graph(graph, None, config, step)
             else:
+                from langgraph.types import Command  # loads LangSmith: only when resuming
+
                 value = answer.value
                 several = len(answer.before.pending) > 1
                 command = Command(resume={target.interrupt_id: value} if several else value)

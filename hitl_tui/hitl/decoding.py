@@ -13,8 +13,11 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import Any
 
+import ormsgpack
+from langgraph.checkpoint.serde import jsonplus
 from langgraph.checkpoint.serde.event_hooks import register_serde_event_listener
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
@@ -72,6 +75,54 @@ def restricted_serde(allowlist: Iterable[tuple[str, ...]] = ()) -> Any:
     if extra:
         serde = serde.with_msgpack_allowlist(extra)
     return encrypted_if_configured(serde)
+
+
+# An extension value naming a class of `langgraph.types`: msgpack of (module, name, args),
+# a fixarray then the module as a fixstr.
+_LANGGRAPH_TYPES = b"\xaf" + b"langgraph.types"
+# Read as plain records: their fields by name (`Send` is stored as its positional args).
+_RECORDS = {"Interrupt": None, "Command": None, "Send": ("node", "arg", "timeout")}
+
+
+def reading_serde() -> Any:
+    """The strict serializer's twin for reading a thread without its graph: LangGraph's
+    interrupts, commands and sends come back as plain records with the same fields.
+
+    Building the real classes imports `langgraph.types`, which loads LangSmith and most
+    of langchain_core's runnables: several times what a `pending` process needs."""
+    strict_hook = jsonplus._create_msgpack_ext_hook(None)
+
+    def hook(code: int, data: bytes) -> Any:
+        if data[1:17] == _LANGGRAPH_TYPES and code in (
+            jsonplus.EXT_CONSTRUCTOR_POS_ARGS,
+            jsonplus.EXT_CONSTRUCTOR_KW_ARGS,
+        ):
+            record = _record(data, hook)
+            if record is not None:
+                return record
+        return strict_hook(code, data)
+
+    serde = JsonPlusSerializer(allowed_msgpack_modules=None, **{"__unpack_ext_hook__": hook})
+    return encrypted_if_configured(serde)
+
+
+def _record(data: bytes, hook: Any) -> SimpleNamespace | None:
+    """A `langgraph.types` value as a record of its fields; None when it is not one we
+    read this way (the strict serializer then decides)."""
+    try:
+        module, name, args = ormsgpack.unpackb(
+            data, ext_hook=hook, option=ormsgpack.OPT_NON_STR_KEYS
+        )[:3]
+    except (ValueError, TypeError):
+        return None
+    if module != "langgraph.types" or name not in _RECORDS:
+        return None
+    fields = _RECORDS[name]
+    if fields is not None and isinstance(args, list | tuple):
+        args = dict(zip(fields, args, strict=False))
+    if not isinstance(args, dict) or not all(isinstance(key, str) for key in args):
+        return None
+    return SimpleNamespace(**args)
 
 
 def encrypted_if_configured(serde: Any) -> Any:

@@ -117,7 +117,7 @@ def load_snapshot(
 def snapshot_of(store: Store, thread_id: str, doc: dict) -> ThreadSnapshot:
     """A checkpoint document of the thread, decoded with the writes attached to it."""
     with collecting_notes() as notes:
-        view = compat.view_of(doc, store.writes, store.serde, thread_id)
+        view = compat.view_of(doc, store.writes, store.reader, thread_id)
         messages = view.messages
         created_at = _created_at(view.checkpoint, doc)
         tool_calls = last_tool_calls(messages)

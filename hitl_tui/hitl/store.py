@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
@@ -10,7 +11,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.breakpoints import Breakpoints
-from hitl_tui.hitl.decoding import restricted_serde
+from hitl_tui.hitl.decoding import reading_serde, restricted_serde
 
 CHECKPOINTS = "checkpoints"
 WRITES = "checkpoint_writes"
@@ -53,9 +54,18 @@ class Store:
         self.meta = self.db["hitl_meta"]
         self.claims = self.db["hitl_claims"]
         self.audit = self.db["hitl_audit"]
+        # What the saver writes and reads with; a loaded graph may bring its own.
         self.serde = restricted_serde()
+        self._strict = self.serde
+        self._reading = reading_serde()
         # Static breakpoints of the loaded graph: checkpoints record no sign of them.
         self.breakpoints: Breakpoints | None = None
+
+    @property
+    def reader(self) -> Any:
+        """What a thread is read with for listing and showing: the saver's serializer once
+        a graph brought its own, else the strict one's twin that needs no graph code."""
+        return self._reading if self.serde is self._strict else self.serde
 
     def server_time(self) -> datetime | None:
         """The server's clock, which mints the insertion ids; None if it does not say."""
