@@ -44,6 +44,9 @@ META_ID = "inbox"
 RESCAN_MARGIN = timedelta(minutes=2)
 # How long one step of a first look may take when the caller shows results as they come.
 FIRST_LOOK_STEP_SECONDS = 0.25
+# Threads decoded per query: one query each costs a round trip per ticket, and much longer
+# `$in` lists cost SecantusDB more per thread than short ones.
+DECODE_BATCH = 50
 
 
 @dataclass
@@ -105,26 +108,27 @@ class Inbox:
             self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}),
             key=lambda entry: str(entry["checkpoint_id"]),
         )
-        live = set()
-        closed: list[str] = []
-        decoded_now = 0
+        live: set[tuple[str, str]] = set()
         self.complete = self._first is None
+        wanted: list[tuple[str, str]] = []
+        entry_ids: dict[tuple[str, str], str] = {}
         for entry in open_entries:
             key = (entry["thread_id"], entry["checkpoint_id"])
-            if key not in self._decoded:
-                if decode_limit is not None and decoded_now >= decode_limit:
-                    self.complete = False
-                    continue
-                decoded_now += 1
-                if not self._decode(key):
-                    closed.append(entry["_id"])
-                    continue
-            live.add(key)
-        for key in sorted(self._breakpoint_keys - live, key=lambda k: k[1]):
-            if key not in self._decoded and not self._decode(key):
-                self._breakpoint_keys.discard(key)
-                continue
-            live.add(key)
+            if key in self._decoded:
+                live.add(key)
+            elif decode_limit is not None and len(wanted) >= decode_limit:
+                self.complete = False
+            else:
+                wanted.append(key)
+                entry_ids[key] = entry["_id"]
+        decoded = self._decode_all(wanted)
+        live |= decoded
+        closed = [entry_ids[key] for key in wanted if key not in decoded]
+        stops = sorted(self._breakpoint_keys - live, key=lambda k: k[1])
+        decoded = {key for key in stops if key in self._decoded}
+        decoded |= self._decode_all([key for key in stops if key not in self._decoded])
+        self._breakpoint_keys -= set(stops) - decoded
+        live |= decoded
         if closed:
             self.store.inbox.update_many({"_id": {"$in": closed}}, {"$set": {"state": "closed"}})
         for key in list(self._decoded):
@@ -144,27 +148,47 @@ class Inbox:
         items.sort(key=lambda i: (i.checkpoint_id, i.thread_id, i.interrupt_id))
         return items
 
-    def _decode(self, key: tuple[str, str]) -> bool:
-        """Decode an open entry; False when it is no longer the thread's latest checkpoint.
+    def _decode_all(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Decode open entries, a batch of threads per query; those still pending."""
+        pending: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), DECODE_BATCH):
+            pending |= self._decode_batch(keys[start : start + DECODE_BATCH])
+        return pending
 
-        One indexed query per thread: `$in` over many thread ids is a full scan on some
-        servers, which would make the cost follow the history again.
+    def _decode_batch(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Decode entries whose checkpoint is still their thread's latest; those pending.
+
+        Two queries for the whole batch: each entry's checkpoint and any newer one of its
+        thread, and the writes attached to them. A batch is small, because a long `$in`
+        list costs some servers more per thread than one query each.
         """
-        thread_id, checkpoint_id = key
-        # The entry's checkpoint and any newer one, in one indexed range.
-        docs = list(
-            self.store.checkpoints.find(
-                {
-                    "thread_id": thread_id,
-                    "checkpoint_ns": "",
-                    "checkpoint_id": {"$gte": checkpoint_id},
-                },
-                limit=2,
-            )
-        )
-        if len(docs) != 1 or docs[0].get("checkpoint_id") != checkpoint_id:
-            return False
-        snapshot = snapshot_of(self.store, thread_id, docs[0])
+        if not keys:
+            return set()
+        query = {
+            "thread_id": {"$in": sorted({thread for thread, _ in keys})},
+            "checkpoint_ns": "",
+            "checkpoint_id": {"$gte": min(checkpoint for _, checkpoint in keys)},
+        }
+        newer: dict[str, list[dict]] = defaultdict(list)
+        for doc in self.store.checkpoints.find(query):
+            newer[doc["thread_id"]].append(doc)
+        attached: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for write in self.store.writes.find(query):
+            attached[(write["thread_id"], str(write.get("checkpoint_id")))].append(write)
+        pending = set()
+        for key in keys:
+            thread_id, checkpoint_id = key
+            docs = [d for d in newer[thread_id] if str(d.get("checkpoint_id")) >= checkpoint_id]
+            if len(docs) != 1 or docs[0].get("checkpoint_id") != checkpoint_id:
+                continue  # no longer the thread's latest checkpoint
+            if self._decode(key, docs[0], attached[key]):
+                pending.add(key)
+        return pending
+
+    def _decode(self, key: tuple[str, str], doc: dict, writes: list[dict]) -> bool:
+        """Decode an entry's checkpoint; False when nothing on it waits for a human."""
+        thread_id = key[0]
+        snapshot = snapshot_of(self.store, thread_id, doc, writes)
         if snapshot.problems:
             self.problems[thread_id] = snapshot.problems
         else:

@@ -126,8 +126,11 @@ def read_thread(
     return None if doc is None else view_of(doc, writes, serde, thread_id)
 
 
-def view_of(doc: dict, writes: Any, serde: Any, thread_id: str) -> ThreadView:
-    """A root checkpoint document of the thread, decoded with the writes attached to it."""
+def view_of(
+    doc: dict, writes: Any, serde: Any, thread_id: str, found: list[dict] | None = None
+) -> ThreadView:
+    """A root checkpoint document of the thread, decoded with the writes attached to it
+    (`found`, when the caller has read them already)."""
     problems: list[str] = []
     decode = decoder(serde, problems)
     cid = str(doc.get("checkpoint_id", ""))
@@ -137,7 +140,8 @@ def view_of(doc: dict, writes: Any, serde: Any, thread_id: str) -> ThreadView:
         checkpoint = {}
     values = checkpoint.get("channel_values")
     values = values if isinstance(values, dict) else {}
-    found = writes_of(writes, thread_id, cid)
+    if found is None:
+        found = writes_of(writes, thread_id, cid)
     interrupts = pending_interrupts(found, decode, values.get(TASKS))
     return ThreadView(
         thread_id=thread_id,

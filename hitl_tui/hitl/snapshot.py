@@ -114,10 +114,13 @@ def load_snapshot(
     return None if doc is None else snapshot_of(store, thread_id, doc)
 
 
-def snapshot_of(store: Store, thread_id: str, doc: dict) -> ThreadSnapshot:
-    """A checkpoint document of the thread, decoded with the writes attached to it."""
+def snapshot_of(
+    store: Store, thread_id: str, doc: dict, writes: list[dict] | None = None
+) -> ThreadSnapshot:
+    """A checkpoint document of the thread, decoded with the writes attached to it
+    (`writes`, when the caller has read them already)."""
     with collecting_notes() as notes:
-        view = compat.view_of(doc, store.writes, store.reader, thread_id)
+        view = compat.view_of(doc, store.writes, store.reader, thread_id, writes)
         messages = view.messages
         created_at = _created_at(view.checkpoint, doc)
         tool_calls = last_tool_calls(messages)
