@@ -38,6 +38,11 @@ from hitl_tui.runtime import Hub
 from hitl_tui.settings import Settings
 
 PENDING = 50
+# The product's timeouts are for people waiting (3 s to connect, 30 s a reply). Building
+# 10,000 threads on the embedded server while the machine is busy can take longer than
+# that in one bulk write; a benchmark waits for a slow server, it must not fail on it.
+# Every process of the run, measured ones included, reads this through its settings.
+BENCH_CONNECT_TIMEOUT = "30"
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -466,6 +471,7 @@ def sizes_for(quick: bool) -> Sizes:
 def measure(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every measurement, on a private embedded server; the figures and the sample sizes."""
     sizes = sizes_for(quick)
+    os.environ.setdefault("HITL_CONNECT_TIMEOUT", BENCH_CONNECT_TIMEOUT)
     workdir = Path(tempfile.mkdtemp(prefix="hitl-bench-"))
     server = EmbeddedServer(workdir)
     try:
