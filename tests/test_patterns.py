@@ -322,6 +322,7 @@ def test_batched_middleware_edit_sends_exactly_what_was_written(settings, cli_en
 def test_agent_inbox_edit_runs_the_tool_with_the_edited_arguments(settings, cli_env):
     from tests import graphs_hitl
 
+    graphs_hitl.CALLS.clear()  # other tests in this worker may have run its tools here
     hub = Hub(settings, graph_spec="tests.graphs_hitl:agent_inbox")
     try:
         hub.graph.invoke({"log": []}, {"configurable": {"thread_id": "ai-1"}})
