@@ -135,17 +135,21 @@ class Store:
 
     def missing_saver_indexes(self, min_documents: int = MISSING_INDEX_MATTERS_AT) -> list[str]:
         """The saver-collection indexes that are missing where they matter (a collection
-        with at least `min_documents`), described for a one-line hint."""
-        wanted = [
-            (collection, keys, options)
-            for collection, keys, options in self.saver_indexes()
-            if collection.estimated_document_count() >= min_documents
-        ]
+        with at least `min_documents`), described for a one-line hint. Counting is not
+        free on every server, so only a collection that lacks an index is counted."""
+        wanted = self.saver_indexes()
         existing = _existing_keys(wanted)
-        return [
-            f"{collection.name}({', '.join(name for name, _ in keys)})"
+        missing = [
+            (collection, keys)
             for collection, keys, _ in wanted
             if _key_of(keys) not in existing[collection.name]
+        ]
+        lacking = {collection.name: collection for collection, _ in missing}
+        sizes = {name: c.estimated_document_count() for name, c in lacking.items()}
+        return [
+            f"{collection.name}({', '.join(name for name, _ in keys)})"
+            for collection, keys in missing
+            if sizes[collection.name] >= min_documents
         ]
 
     def index_hint(self) -> str | None:
