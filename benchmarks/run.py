@@ -372,27 +372,20 @@ def startup(uri: str, runs: int) -> list[float] | None:
     ask(hub, "startup probe", "startup-probe")
     times = []
     env = {**os.environ, "MONGODB_URI": uri, "HITL_DB_NAME": db_name, "HITL_BELL": "false"}
+    # A tmux server of our own: it starts with this environment, and the database's URI
+    # never reaches the user's tmux server (whose sessions would inherit it) or an argv.
+    tmux = ["tmux", "-L", f"hitl-bench-{os.getpid()}"]
+    command = shlex.join([sys.executable, "-m", "hitl_tui", "admin"])
     try:
         for run in range(runs):
-            session = f"hitl-bench-{os.getpid()}-{run}"
+            session = f"startup-{run}"
             started = time.perf_counter()
-            # A tmux server started earlier keeps its own environment: pass ours explicitly.
-            command = shlex.join(
-                [
-                    "env",
-                    *(f"{k}={v}" for k, v in env.items() if k.startswith(("MONGODB_", "HITL_"))),
-                    sys.executable,
-                    "-m",
-                    "hitl_tui",
-                    "admin",
-                ]
-            )
-            new_tmux_session(session, command, env)
+            new_tmux_session(tmux, session, command, env)
             try:
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
                     screen = subprocess.run(
-                        ["tmux", "capture-pane", "-p", "-t", session],
+                        [*tmux, "capture-pane", "-p", "-t", session],
                         capture_output=True,
                         text=True,
                     ).stdout
@@ -401,18 +394,19 @@ def startup(uri: str, runs: int) -> list[float] | None:
                         break
                     time.sleep(0.01)
             finally:
-                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+                subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True)
         return times
     finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
         hub.connection.client.drop_database(db_name)
         hub.close()
 
 
-def new_tmux_session(session: str, command: str, env: dict[str, str]) -> None:
+def new_tmux_session(tmux: list[str], session: str, command: str, env: dict[str, str]) -> None:
     """A tmux server whose last session just ended may still be exiting: ask again."""
     for attempt in range(3):
         started = subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
+            [*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command],
             env=env,
             capture_output=True,
         )
