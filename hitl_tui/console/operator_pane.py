@@ -49,7 +49,7 @@ from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, 
 from hitl_tui.hitl.safe_text import one_line, visible
 from hitl_tui.hitl.sla import OverdueTracker
 
-DECODE_BATCH = 400  # new tickets decoded per refresh: thousands appear oldest first
+DECODE_BATCH = 1000  # new tickets decoded per refresh: thousands appear oldest first
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
 RENEW_SECONDS = 20.0
 RELEASE_WAIT = 3.0  # seconds closing waits for our claim to be given back
