@@ -130,4 +130,9 @@ async def test_the_chat_pane_asks_the_assistant_and_shows_the_operators_answer(
         await wait_until(
             pilot, lambda: "Use certbot renew" in visible_text(chat), what="the answer shown"
         )
+        await wait_until(
+            pilot, lambda: "operator answered" in visible_text(chat), what="the decision note"
+        )
+        shown = visible_text(chat.query_one("#transcript"))  # where the decision was taken
+        assert shown.index("How do I rotate") < shown.index("operator answered")
     desk.close()

@@ -3,20 +3,24 @@ chat can tell the user what an operator decided right where it happened."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hitl_tui.hitl.decision_text import decision_summary
 from hitl_tui.hitl.store import Store
 
 Note = tuple[int, str]  # (number of messages before the decision, the sentence)
+SnapshotAt = Callable[[str, Any], Any]  # (thread id, checkpoint id) -> a snapshot or None
 
 
-def decision_notes(store: Store, thread_id: str, cache: dict[str, Note]) -> list[Note]:
+def decision_notes(
+    store: Store, thread_id: str, cache: dict[str, Note], snapshot_at: SnapshotAt
+) -> list[Note]:
     """Notes for every decision that resumed the thread, oldest first. A decision's place
-    is the length of the conversation at the checkpoint it answered; `cache` keeps what
-    was worked out already, so each checkpoint is decoded once."""
+    is the length of the conversation at the checkpoint it answered, read from wherever
+    the thread lives (`snapshot_at`: the source's own reader); `cache` keeps what was
+    worked out already, so each checkpoint is read once."""
     from hitl_tui.hitl import audit
-    from hitl_tui.hitl.snapshot import load_snapshot
 
     notes = []
     for entry in decided_entries(audit.history(store, thread_id)):
@@ -25,7 +29,7 @@ def decision_notes(store: Store, thread_id: str, cache: dict[str, Note]) -> list
             continue
         key = f"{thread_id}/{entry.get('seq')}"  # an event's place in the audit chain
         if key not in cache:
-            before = load_snapshot(store, thread_id, entry.get("checkpoint_before"))
+            before = snapshot_at(thread_id, entry.get("checkpoint_before"))
             messages = before.messages if before else []
             tool, original = _asked(messages, decision.get("args"))
             cache[key] = (len(messages), decision_summary(decision, original, tool))

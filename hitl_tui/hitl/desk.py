@@ -114,7 +114,7 @@ class Desk:
         """What operators decided on this thread, for the user's transcript."""
         from hitl_tui.hitl.decision_log import decision_notes
 
-        return decision_notes(self.runtime.store, thread_id, cache)
+        return decision_notes(self.runtime.store, thread_id, cache, self.source.snapshot)
 
     # -- the operator's side --------------------------------------------------------------
     def pending(

@@ -202,17 +202,18 @@ class AgentServerSource:
                 if len(page) < self.page:
                     return threads
 
-    def thread(self, thread_id: str) -> ServerThread:
+    def thread(self, thread_id: str, checkpoint_id: str | None = None) -> ServerThread:
+        """The thread now, or as it was at `checkpoint_id`."""
         validate_thread_id(thread_id)
         missing = f"thread {thread_id} not found on the Agent Server at {self.url}"
         with server_errors(self.url, missing=missing):
             info = self.client.threads.get(thread_id)
-            state = self.client.threads.get_state(thread_id)
+            state = self.client.threads.get_state(thread_id, checkpoint_id=checkpoint_id)
         return _thread_of(thread_id, info, state)
 
     def snapshot(self, thread_id: str, checkpoint_id: str | None = None) -> ServerThread | None:
         try:
-            return self.thread(thread_id)
+            return self.thread(thread_id, checkpoint_id)
         except NotFoundError:
             return None
 
