@@ -77,6 +77,9 @@ async def test_two_parallel_interrupts_are_answered_one_by_one_by_id(settings, s
         tasks = sdk.threads.get_state(thread)["tasks"]
         assert [t["name"] for t in tasks if t["interrupts"]] == ["branch_a"]
 
+        # While the server runs b's answer the thread is busy, not interrupted, and the
+        # server lists it under neither: a is listed again once that run has ended.
+        await wait_until(pilot, lambda: len(_rows(table, thread)) == 1, what="a listed again")
         [second] = _rows(table, thread)
         await _answer(app, pilot, second, "yes a")
         await wait_until(pilot, lambda: not _rows(table, thread), what="a to go")
