@@ -43,8 +43,10 @@ def user_message(error: BaseException, failed: str | None = None) -> str:
     Ours say what to do; a lost database says where and for how long we tried; anything
     else is named after what `failed`, never shown as a bare exception or a traceback.
     """
-    if isinstance(error, HitlError):
-        return str(error)
+    if isinstance(error, HitlError):  # ours quote thread ids, names, payload text: data
+        from hitl_tui.hitl.safe_text import visible
+
+        return visible(str(error))
     from hitl_tui.db.client import human_error, is_database_lost, is_too_large
 
     if is_too_large(error):

@@ -266,3 +266,25 @@ async def test_a_filter_typed_right_after_slash_is_the_filter_not_inbox_keys(hub
         box = app.query_one("#filter")
         await wait_until(pilot, lambda: box.value == "dhu", what="the filter typed")
         assert app.screen is app.screen_stack[0], "a key opened another screen"
+
+
+class HostileDesk(Desk):
+    """A desk whose error quotes text from a document: escapes and all."""
+
+    def pending(self, *args, **kwargs):
+        from hitl_tui.errors import ConflictError
+
+        raise ConflictError("bad ticket t-1\x1b]0;pwned\x07 [b]bold[/b] is claimed by carol")
+
+
+async def test_a_background_error_quoting_hostile_text_is_shown_as_text(hub):
+    app = HitlApp(hub.settings, "admin", hub=hub)
+    app.desk = HostileDesk(hub)
+    async with app.run_test(size=(120, 34), notifications=True) as pilot:
+        def failures() -> list[str]:
+            return [n.message for n in app._notifications if "bad ticket" in n.message]
+
+        await wait_until(pilot, lambda: failures(), what="the error shown")
+        [shown] = failures()
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "\\x1b]0;pwned\\x07 [b]bold[/b]" in shown

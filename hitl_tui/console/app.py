@@ -36,6 +36,7 @@ from hitl_tui.console.palette import HitlCommands
 from hitl_tui.console.render import plain
 from hitl_tui.console.start_up_gc import START_UP_LIMIT_SECONDS, StartUpCollector
 from hitl_tui.console.status_bar import StatusBar
+from hitl_tui.hitl.safe_text import visible
 from hitl_tui.settings import Settings
 
 MAX_BACKOFF_SECONDS = 15.0
@@ -289,13 +290,15 @@ class HitlApp(App):
             saved = self.save_screenshot(filename, str(folder), time_format)
         except OSError as error:
             self.notify(
-                f"Screenshot not saved: {error.strerror or error} ({folder}). "
-                "Set HITL_SCREENSHOT_DIR to a writable folder.",
+                visible(
+                    f"Screenshot not saved: {error.strerror or error} ({folder}). "
+                    "Set HITL_SCREENSHOT_DIR to a writable folder."
+                ),
                 severity="error",
                 markup=False,
             )
             return None
-        self.notify(f"Saved to {saved}", title="Screenshot", markup=False)
+        self.notify(visible(f"Saved to {saved}"), title="Screenshot", markup=False)
         return None
 
     def _operator(self) -> OperatorPane | None:

@@ -408,7 +408,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         try:
             self.session.release_any(key)
         except HitlError as error:  # a running resume, or an interrupted attempt
-            self.notify(str(error), title="Not released", severity="warning", markup=False)
+            self.notify(user_message(error), title="Not released", severity="warning", markup=False)
         except Exception as error:
             if not is_database_error(error):
                 raise
