@@ -33,6 +33,7 @@ async def _open_first(app: HitlApp, pilot) -> OperatorPane:
     table = app.query_one(InboxTable)
     await wait_until(pilot, lambda: table.row_count >= 1, what="ticket in the inbox")
     table.focus()
+    await wait_until(pilot, lambda: table.has_focus, what="the inbox focused")
     await pilot.press("enter")
     await wait_until(
         pilot,

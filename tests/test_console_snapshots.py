@@ -57,6 +57,7 @@ async def _open_and_settle(app: HitlApp, pilot) -> None:
     table = app.query_one(InboxTable)
     await wait_until(pilot, lambda: table.row_count == 1, what="ticket")
     table.focus()
+    await wait_until(pilot, lambda: table.has_focus, what="the inbox focused")
     await pilot.press("enter")
     await wait_until(
         pilot,
