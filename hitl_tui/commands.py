@@ -123,7 +123,7 @@ class _FirstLookProgress:
         self._shown_at = self._clock()
         self._shown = True
         text = (
-            f"reading the history: {progress.read:,} of {progress.total:,} checkpoints, "
+            f"reading the history: {progress.read:,} of {progress.total:,} {progress.unit}, "
             f"{progress.found:,} pending found"
         )
         sys.stderr.write(f"\r{text}\x1b[K" if self._live else text + "\n")

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from bson import ObjectId
 
 from benchmarks.data import clone_threads, object_id_at, shifted_id
@@ -15,8 +16,23 @@ from hitl_tui.hitl.inbox import RESCAN_MARGIN, Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
 from hitl_tui.hitl.store import Store
+from hitl_tui.runtime import Hub
+from hitl_tui.settings import Settings
 
 SEED = Path(__file__).parent / "seed_app" / "graph.py"
+
+
+@pytest.fixture(params=["by-thread", "by-id"])
+def hub(request, settings: Settings):
+    """Every inbox test twice: on a database as another program leaves it, where tickets
+    are read by thread, and as `hitl-tui db init` leaves it, where they are read by id."""
+    hub = Hub(settings)
+    if request.param == "by-id":
+        hub.store.ensure_indexes()
+    assert hub.store.has_exact_lookups() is (request.param == "by-id")
+    yield hub
+    hub.connection.client.drop_database(settings.db_name)
+    hub.close()
 
 
 def _threads(items) -> list[str]:
@@ -204,6 +220,7 @@ def test_a_write_that_becomes_visible_late_is_still_found(hub):
 
 def test_a_first_look_in_steps_lists_tickets_as_it_finds_them(hub, monkeypatch):
     monkeypatch.setattr("hitl_tui.hitl.inbox.FIRST_LOOK_STEP_SECONDS", 0)  # a thread a step
+    monkeypatch.setattr("hitl_tui.hitl.first_look.EXACT_BATCH", 1)
     answered = ask(hub, "answered before anyone looked").thread_id
     resume(hub, answered, Decision(RESPOND, text="done"), "al")
     waiting = [ask(hub, f"waiting question {n}").thread_id for n in range(2)]
@@ -226,10 +243,15 @@ def test_a_whole_first_look_reports_its_progress(hub):
     asked = [ask(hub, f"question {n}").thread_id for n in range(2)]
     reports = []
     inbox = Inbox(hub.store)
-    items = inbox.refresh(on_progress=lambda p: reports.append((p.read, p.total, p.found)))
+    items = inbox.refresh(on_progress=lambda p: reports.append((p.read, p.total, p.found, p.unit)))
     assert sorted(_threads(items)) == sorted(asked)
-    read, total, found = reports[-1]
-    assert read == total == hub.store.checkpoints.count_documents({}) and found == 2
+    read, total, found, unit = reports[-1]
+    if hub.store.has_exact_lookups():  # each interrupted thread is looked at once
+        assert (read, total, unit) == (2, 2, "interrupted threads")
+    else:  # every checkpoint is walked
+        assert read == total == hub.store.checkpoints.count_documents({})
+        assert unit == "checkpoints"
+    assert found == 2
 
 
 def test_a_first_look_works_on_a_database_without_our_indexes(hub, mongo, db_name):
@@ -238,3 +260,58 @@ def test_a_first_look_works_on_a_database_without_our_indexes(hub, mongo, db_nam
     hub.store.checkpoints.drop_indexes()
     bare = Store(mongo, db_name)  # a new Store: nothing cached about indexes
     assert _threads(Inbox(bare).refresh()) == ["t-bare"]
+
+
+def _langgraph_pending(hub, thread_id: str) -> bool:
+    """What LangGraph itself says: does the thread's latest state wait on an interrupt?"""
+    return bool(hub.graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts)
+
+
+def _travel_back(hub, thread_id: str) -> None:
+    """Time travel: a new checkpoint made from one before the interrupt (not a child of it)."""
+    history = list(hub.graph.get_state_history({"configurable": {"thread_id": thread_id}}))
+    before = next(state for state in history if not state.interrupts and state.next)
+    hub.graph.update_state(before.config, {"messages": []})
+
+
+def test_time_travel_moves_a_ticket_off_the_inbox(hub):
+    """A thread moved on by a checkpoint made from an older one is not waiting, though no
+    checkpoint was made from the interrupted one: in a first look and in a later scan."""
+    travelled, waiting = (ask(hub, f"question {n}").thread_id for n in range(2))
+    _travel_back(hub, travelled)
+    assert not _langgraph_pending(hub, travelled) and _langgraph_pending(hub, waiting)
+    assert _threads(Inbox(hub.store).refresh()) == [waiting]  # a first look
+    inbox = Inbox(hub.store)
+    later = ask(hub, "asked after the first look").thread_id
+    assert _threads(inbox.refresh()) == [waiting, later]
+    _travel_back(hub, later)
+    assert _threads(inbox.refresh()) == [waiting]
+    assert _threads(Inbox(hub.store).refresh()) == [waiting]
+
+
+@pytest.mark.parametrize("first_look", [True, False], ids=["first-look", "scan"])
+def test_a_thread_moved_on_as_its_entry_is_written_leaves_no_ticket(hub, monkeypatch, first_look):
+    """The thread moves on, and another inbox has scanned, after this one decided the
+    interrupt was waiting but before its entry was written: the other scan had no entry to
+    close. The move is a state update, which writes nothing on the interrupted checkpoint,
+    so only a newer checkpoint tells. This inbox must not list the ticket, nor leave it
+    open for a later one."""
+    if not first_look:
+        Inbox(hub.store).refresh()
+    asked = ask(hub, "moved on while the entry is written").thread_id
+    inbox = Inbox(hub.store)
+    original = Inbox._open
+
+    def answered_first(self, interrupted):
+        interrupted = list(interrupted)
+        if self is inbox and interrupted:
+            hub.graph.update_state({"configurable": {"thread_id": asked}}, {"messages": []})
+            Inbox(hub.store).refresh()  # another inbox sees the move: nothing to close
+        return original(self, interrupted)
+
+    monkeypatch.setattr(Inbox, "_open", answered_first)
+    assert inbox.refresh() == []
+    monkeypatch.setattr(Inbox, "_open", original)
+    assert not _langgraph_pending(hub, asked)
+    assert hub.store.inbox.count_documents({"thread_id": asked, "state": "open"}) == 0
+    assert Inbox(hub.store).refresh() == []

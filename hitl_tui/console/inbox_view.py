@@ -54,7 +54,7 @@ class InboxView(Vertical):
         if progress is not None:
             self.query_one(ProgressBar).update(total=progress.total, progress=progress.read)
             self.query_one("#history-counts", Label).update(
-                f" reading the history: {progress.read:,} of {progress.total:,} checkpoints, "
+                f" reading the history: {progress.read:,} of {progress.total:,} {progress.unit}, "
                 f"{progress.found:,} pending found"
             )
 

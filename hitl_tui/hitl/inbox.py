@@ -33,10 +33,11 @@ from bson import ObjectId
 from pymongo import UpdateOne
 
 from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
-from hitl_tui.hitl.first_look import FirstLook, Progress
+from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
+from hitl_tui.hitl.ticket_reads import moved_on, read_tickets
 
 META_ID = "inbox"
 # Documents inserted up to this long before the mark are read again: concurrent inserts may
@@ -44,9 +45,6 @@ META_ID = "inbox"
 RESCAN_MARGIN = timedelta(minutes=2)
 # How long one step of a first look may take when the caller shows results as they come.
 FIRST_LOOK_STEP_SECONDS = 0.25
-# Threads decoded per query: one query each costs a round trip per ticket, and much longer
-# `$in` lists cost SecantusDB more per thread than short ones.
-DECODE_BATCH = 50
 
 
 @dataclass
@@ -82,6 +80,7 @@ class Inbox:
         self._breakpoint_keys: set[tuple[str, str]] = set()
         self._first: FirstLook | None = None
         self.progress: Progress | None = None
+        self._exact: bool | None = None  # whether tickets can be read by checkpoint id
         self.scanned = 0  # documents the last refresh read from MongoDBSaver's collections
 
     def refresh(
@@ -149,41 +148,19 @@ class Inbox:
         return items
 
     def _decode_all(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Decode open entries, a batch of threads per query; those still pending."""
-        pending: set[tuple[str, str]] = set()
-        for start in range(0, len(keys), DECODE_BATCH):
-            pending |= self._decode_batch(keys[start : start + DECODE_BATCH])
-        return pending
-
-    def _decode_batch(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Decode entries whose checkpoint is still their thread's latest; those pending.
-
-        Two queries for the whole batch: each entry's checkpoint and any newer one of its
-        thread, and the writes attached to them. A batch is small, because a long `$in`
-        list costs some servers more per thread than one query each.
-        """
-        if not keys:
-            return set()
-        query = {
-            "thread_id": {"$in": sorted({thread for thread, _ in keys})},
-            "checkpoint_ns": "",
-            "checkpoint_id": {"$gte": min(checkpoint for _, checkpoint in keys)},
-        }
-        newer: dict[str, list[dict]] = defaultdict(list)
-        for doc in self.store.checkpoints.find(query):
-            newer[doc["thread_id"]].append(doc)
-        attached: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for write in self.store.writes.find(query):
-            attached[(write["thread_id"], str(write.get("checkpoint_id")))].append(write)
+        """Decode open entries whose checkpoint is still their thread's latest; those
+        pending. Checkpoint order, so the oldest tickets are decoded first."""
+        read = read_tickets(self.store, keys, self._exact_lookups())
         pending = set()
-        for key in keys:
-            thread_id, checkpoint_id = key
-            docs = [d for d in newer[thread_id] if str(d.get("checkpoint_id")) >= checkpoint_id]
-            if len(docs) != 1 or docs[0].get("checkpoint_id") != checkpoint_id:
-                continue  # no longer the thread's latest checkpoint
-            if self._decode(key, docs[0], attached[key]):
+        for key in sorted(read, key=lambda key: key[1]):
+            if self._decode(key, read[key].checkpoint, read[key].writes):
                 pending.add(key)
         return pending
+
+    def _exact_lookups(self) -> bool:
+        if self._exact is None:
+            self._exact = self.store.has_exact_lookups()
+        return self._exact
 
     def _decode(self, key: tuple[str, str], doc: dict, writes: list[dict]) -> bool:
         """Decode an entry's checkpoint; False when nothing on it waits for a human."""
@@ -292,11 +269,18 @@ class Inbox:
     def _look_first(self, whole: bool, on_progress: Callable[[Progress], None] | None) -> None:
         """Read an unseen history: all of it, or one step of it when `whole` is False."""
         if self._first is None:
-            self._first = FirstLook(self.store)
+            self._first = (ByChildren if self._exact_lookups() else Walk)(self.store)
             self.progress = self._first.progress
         first = self._first
         while not first.done:
-            self._open(first.step(FIRST_LOOK_STEP_SECONDS))
+            found = first.step(FIRST_LOOK_STEP_SECONDS)
+            self._open(found)
+            if isinstance(first, ByChildren):
+                # Checked after the entries exist: whatever moves them on from here is
+                # seen by some later scan, which closes them.
+                stale = moved_on(self.store, found)
+                self._close(stale)
+                first.progress.found -= len(stale)
             if on_progress is not None:
                 on_progress(first.progress)
             if not whole:
@@ -335,6 +319,11 @@ class Inbox:
         ]
         if requests:
             self.store.inbox.bulk_write(requests, ordered=False)
+
+    def _close(self, keys: Iterable[tuple[str, str]]) -> None:
+        ids = [_entry_id(thread, cid) for thread, cid in keys]
+        if ids:
+            self.store.inbox.update_many({"_id": {"$in": ids}}, {"$set": {"state": "closed"}})
 
     def _breakpoint_candidates(
         self, newest: dict[str, str], touched: dict[tuple[str, str], int]

@@ -24,6 +24,10 @@ LATEST_CHECKPOINT_INDEX = [
 ]
 # Interrupt writes alone, in insertion order: a first look reads these, not every write.
 INTERRUPT_INDEX = [("channel", ASCENDING), ("_id", ASCENDING)]
+# A ticket's own checkpoint and writes, and the checkpoints made from it, looked up by id:
+# reading a thread's range instead costs every checkpoint and write of its last turn.
+CHECKPOINT_ID_INDEX = [("checkpoint_id", ASCENDING)]
+PARENT_INDEX = [("parent_checkpoint_id", ASCENDING)]
 # Below this many documents a missing index costs nothing worth a hint.
 MISSING_INDEX_MATTERS_AT = 1000
 
@@ -100,6 +104,9 @@ class Store:
             # `_id` range is a full scan on SecantusDB, this compound index is not.
             (self.writes, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
             (self.checkpoints, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
+            (self.checkpoints, CHECKPOINT_ID_INDEX, {}),
+            (self.checkpoints, PARENT_INDEX, {}),
+            (self.writes, CHECKPOINT_ID_INDEX, {}),
         ]
 
     def own_indexes(self) -> list[tuple[Collection, list, dict]]:
@@ -132,6 +139,16 @@ class Store:
         """Whether `collection` has an index on exactly these keys (a query hint naming a
         missing one is refused)."""
         return _key_of(keys) in _existing_keys([(collection, keys, {})])[collection.name]
+
+    def has_exact_lookups(self) -> bool:
+        """Whether tickets can be read by checkpoint id (see `CHECKPOINT_ID_INDEX`)."""
+        wanted = [
+            (self.checkpoints, CHECKPOINT_ID_INDEX, {}),
+            (self.checkpoints, PARENT_INDEX, {}),
+            (self.writes, CHECKPOINT_ID_INDEX, {}),
+        ]
+        existing = _existing_keys(wanted)
+        return all(_key_of(keys) in existing[c.name] for c, keys, _ in wanted)
 
     def missing_saver_indexes(self, min_documents: int = MISSING_INDEX_MATTERS_AT) -> list[str]:
         """The saver-collection indexes that are missing where they matter (a collection
