@@ -12,7 +12,7 @@ import pytest
 
 from hitl_tui.errors import ConflictError
 from hitl_tui.hitl import audit, claims
-from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from hitl_tui.hitl.resume import ResumeFailed, resume
 from hitl_tui.hitl.snapshot import load_snapshot
@@ -93,11 +93,11 @@ def test_claim_blocks_other_operators_until_released_or_expired(hub):
     mine = claims.acquire(hub.store, asked.thread_id, item.interrupt_id, "alice", 60)
     with pytest.raises(ConflictError, match="claimed by alice since"):
         claims.acquire(hub.store, asked.thread_id, item.interrupt_id, "bob", 60)
-    assert Inbox(hub.store).refresh()[0].claimed_by == "alice"
+    assert Desk(hub).pending()[0].claimed_by == "alice"
     with pytest.raises(ConflictError, match="claimed by alice"):
         resume(hub, asked.thread_id, Decision(RESPOND, text="x"), "bob")
     claims.release(hub.store, mine)
-    assert Inbox(hub.store).refresh()[0].claimed_by is None
+    assert Desk(hub).pending()[0].claimed_by is None
 
     short = claims.acquire(hub.store, asked.thread_id, item.interrupt_id, "carol", 0.2)
     deadline = time.monotonic() + 5
@@ -156,7 +156,7 @@ def test_audit_records_every_decision_and_failures(settings, action_env, monkeyp
         events = audit.history(hub.store, "broken")
         assert [e["event"] for e in events] == ["claimed", "started", "failed", "released"]
         assert "the tool broke" in events[2]["error"]
-        [still] = Inbox(hub.store).refresh()
+        [still] = Desk(hub).pending()
         assert still.thread_id == "broken" and still.claimed_by is None
     finally:
         hub.close()

@@ -6,6 +6,7 @@ from hitl_tui.console.app import HitlApp
 from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.runtime import Hub
 from tests.console_helpers import visible_text, wait_until
@@ -65,7 +66,7 @@ async def test_two_apps_on_one_database(hub, settings):
             await wait_until(
                 admin, lambda: "claimed by you" in visible_text(admin_app), what="claim"
             )
-            assert Inbox(hub.store).refresh()[0].claimed_by == "olivia"
+            assert Desk(hub).pending()[0].claimed_by == "olivia"
             await _type(admin, "Refund issued")
             await admin.press("ctrl+s")
             await wait_until(

@@ -16,7 +16,7 @@ from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import ask
-from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import APPROVE, RESPOND, Decision
 from hitl_tui.hitl.resume import resume
 from hitl_tui.hitl.snapshot import load_snapshot
@@ -25,7 +25,7 @@ from tests.console_helpers import screen_text, visible_text, wait_until
 
 
 def _pending(hub) -> list:
-    return Inbox(hub.store).refresh()
+    return Desk(hub).pending()
 
 
 async def _open_first(app: HitlApp, pilot) -> OperatorPane:

@@ -177,6 +177,17 @@ def test_a_decode_limit_shows_the_oldest_first_and_the_rest_later(hub):
     assert _threads(inbox.refresh(decode_limit=2)) == threads and inbox.complete is True
 
 
+def test_thousands_to_decode_come_in_parts_oldest_first(hub, monkeypatch):
+    monkeypatch.setattr("hitl_tui.hitl.inbox.PARTIAL_EVERY", 2)
+    threads = [ask(hub, f"human question {n}").thread_id for n in range(5)]
+    inbox = Inbox(hub.store)
+    parts = []
+    items = inbox.refresh(on_partial=lambda found: parts.append(_threads(found)))
+    assert parts == [threads[:2], threads[:4]] and _threads(items) == threads
+    parts.clear()
+    assert _threads(inbox.refresh(on_partial=parts.append)) == threads and parts == []
+
+
 def _quiet_history(hub, threads: int, minutes_ago: float) -> list[str]:
     """`threads` pending threads written in one burst `minutes_ago`, and nothing since."""
     template = ask(hub, "a question from the burst").thread_id

@@ -51,6 +51,25 @@ def test_new_tickets_are_announced_from_the_second_read_on(hub, session):
     assert _read(session).fresh_threads == []
 
 
+def test_a_backlog_shown_in_parts_is_not_announced_as_new(hub, session, monkeypatch):
+    """Thousands of waiting tickets are listed a part at a time, all in one read; the parts
+    that come after the first are the backlog, not news. What comes after it is."""
+    monkeypatch.setattr("hitl_tui.hitl.inbox.PARTIAL_EVERY", 1)
+    backlog = [ask(hub, f"waiting question {n}").thread_id for n in range(3)]
+    parts: list[list[str]] = []
+    read = session.start_read()
+
+    def shown(items):
+        parts.append([item.thread_id for item in items])
+        assert session.apply(items, read, complete=False).fresh_threads == []
+
+    items = session.read_inbox(decode_limit=10, on_partial=shown)
+    assert sorted(map(len, parts)) == [1, 2] and all(set(p) <= set(backlog) for p in parts)
+    assert session.apply(items, read).fresh_threads == []
+    later = ask(hub, "asked once the backlog is listed").thread_id
+    assert _read(session).fresh_threads == [later]
+
+
 def test_opening_claims_and_a_second_operator_is_refused(hub, session):
     asked = ask(hub, QUESTION)
     ticket = _open_and_claim(session, asked.thread_id)

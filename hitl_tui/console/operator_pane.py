@@ -49,7 +49,7 @@ from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, 
 from hitl_tui.hitl.safe_text import one_line, visible
 from hitl_tui.hitl.sla import OverdueTracker
 
-DECODE_BATCH = 1000  # new tickets decoded per refresh: thousands appear oldest first
+DECODE_BATCH = 5000  # new tickets decoded per refresh, shown as they come (oldest first)
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
 RENEW_SECONDS = 20.0
 RELEASE_WAIT = 3.0  # seconds closing waits for our claim to be given back
@@ -135,21 +135,27 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         return lambda: self._read(session, read)
 
     def _read(self, session: OperatorSession, read: int) -> bool:
-        """In a worker: read the inbox, post what was found; True when more is coming."""
+        """In a worker: read the inbox, post what was found (and what is found so far,
+        while thousands are decoded); True when more is coming."""
+
+        def progress() -> Any:
+            shown = session.desk.progress
+            return None if shown is None else replace(shown)  # the worker moves on meanwhile
+
+        def partial(found: list[Any]) -> None:
+            self.post_message(InboxRefreshed(found, False, progress(), read))
+
         items = None
         try:
-            items = session.read_inbox(decode_limit=DECODE_BATCH)
+            items = session.read_inbox(decode_limit=DECODE_BATCH, on_partial=partial)
             self.post_message(ConnectionBack())
         except Exception as error:
             if not is_database_error(error):
                 raise  # a bug, not the database: the app's worker-error handler shows it
             self.post_message(ConnectionLost(user_message(error)))
         finally:
-            progress = session.desk.progress
-            if progress is not None:
-                progress = replace(progress)  # a copy: the worker moves on while it is shown
             complete = session.desk.complete
-            self.post_message(InboxRefreshed(items, complete, progress, read))
+            self.post_message(InboxRefreshed(items, complete, progress(), read))
         return not complete
 
     @on(InboxRefreshed)
@@ -157,7 +163,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         self._view.show_progress(event.progress)
         if event.items is None or self.session is None:
             return
-        change = self.session.apply(event.items, event.read)
+        change = self.session.apply(event.items, event.read, event.complete)
         self._view.show(event.items, self.app.clock())
         self._view.fit(self.ticket is not None)
         if change.fresh_threads:

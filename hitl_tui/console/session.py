@@ -9,6 +9,7 @@ methods marked "Calls the database" touch no state, so the console runs them in 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class OperatorSession:
         self.ticket: OpenTicket | None = None
         self.sending = False  # a decision on the open ticket is on its way
         self._known: set[str] | None = None
+        self._backlog = False  # the last read left tickets to decode: they are not new
         self._reads = 0
 
     @property
@@ -67,18 +69,29 @@ class OperatorSession:
         self._reads += 1
         return self._reads
 
-    def read_inbox(self, decode_limit: int | None = None) -> list[Any]:
-        """Calls the database: every pending ticket, most urgent first."""
-        items = self.desk.pending(decode_limit=decode_limit)
-        return by_urgency(stamp(items, self.desk.settings.sla_policy))
+    def read_inbox(
+        self, decode_limit: int | None = None, on_partial: Callable[[list[Any]], None] | None = None
+    ) -> list[Any]:
+        """Calls the database: every pending ticket, most urgent first; `on_partial` is
+        given the list so far while a long read goes on."""
+        policy = self.desk.settings.sla_policy
 
-    def apply(self, items: list[Any], read: int) -> InboxChange:
+        def ranked(items: list[Any]) -> list[Any]:
+            return by_urgency(stamp(items, policy))
+
+        partial = None if on_partial is None else lambda items: on_partial(ranked(items))
+        return ranked(self.desk.pending(decode_limit=decode_limit, on_partial=partial))
+
+    def apply(self, items: list[Any], read: int, complete: bool = True) -> InboxChange:
         """Take in what read number `read` found, and keep the open ticket truthful: closed
-        when answered elsewhere, its claim as the database sees it."""
+        when answered elsewhere, its claim as the database sees it. Tickets that come in
+        while a backlog is still being decoded (`complete` False) are not news."""
         self.latest = {row_key(item): item for item in items}
         keys = set(self.latest)
-        fresh = keys - self._known if self._known is not None else set()
+        news = self._known is not None and not self._backlog
+        fresh = keys - self._known if news else set()
         self._known = keys
+        self._backlog = not complete
         change = InboxChange(sorted({split_key(key)[0] for key in fresh}))
         ticket = self.ticket
         if ticket is None:

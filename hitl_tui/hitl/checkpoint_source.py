@@ -80,8 +80,11 @@ class CheckpointSource:
         self,
         decode_limit: int | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        on_partial: Callable[[list[Any]], None] | None = None,
     ) -> list[PendingInterrupt]:
-        return self.inbox.refresh(decode_limit=decode_limit, on_progress=on_progress)
+        return self.inbox.refresh(
+            decode_limit=decode_limit, on_progress=on_progress, on_partial=on_partial
+        )
 
     def thread(self, thread_id: str) -> ThreadSnapshot:
         return thread(self.runtime, thread_id)

@@ -121,10 +121,21 @@ class Desk:
         self,
         decode_limit: int | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        on_partial: Callable[[list[PendingInterrupt]], None] | None = None,
     ) -> list[PendingInterrupt]:
         """Every pending interrupt, oldest first, with who holds it (see `Inbox.refresh`)."""
-        items = self.source.pending(decode_limit=decode_limit, on_progress=on_progress)
-        _attach_claims(self.runtime.store, items)
+        store = self.runtime.store
+        partial = None
+        if on_partial is not None:
+
+            def partial(items: list[PendingInterrupt]) -> None:
+                _attach_claims(store, items)
+                on_partial(items)
+
+        items = self.source.pending(
+            decode_limit=decode_limit, on_progress=on_progress, on_partial=partial
+        )
+        _attach_claims(store, items)
         return items
 
     @property

@@ -32,7 +32,6 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from hitl_tui.hitl.claims import active_claims, holder, interrupted_attempt
 from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
@@ -45,6 +44,8 @@ META_ID = "inbox"
 RESCAN_MARGIN = timedelta(minutes=2)
 # How long one step of a first look may take when the caller shows results as they come.
 FIRST_LOOK_STEP_SECONDS = 0.25
+# Newly decoded tickets between two partial lists: a front-end shows thousands in steps.
+PARTIAL_EVERY = 500
 
 
 @dataclass
@@ -87,14 +88,17 @@ class Inbox:
         self,
         decode_limit: int | None = None,
         on_progress: Callable[[Progress], None] | None = None,
+        on_partial: Callable[[list[PendingInterrupt]], None] | None = None,
     ) -> list[PendingInterrupt]:
-        """Every pending interrupt, oldest first, with who has claimed it.
+        """Every pending interrupt, oldest first.
 
         With `decode_limit`, at most that many not-yet-seen tickets are decoded now, the
         first look at an unseen history goes a step at a time, and `complete` says whether
         more is to come on the next call: a console facing thousands of tickets shows the
         first at once instead of all of them much later. `progress` tells how far that
         first look is (None when there is none); `on_progress` hears of each step.
+        `on_partial` is given the list so far each time `PARTIAL_EVERY` more tickets are
+        decoded, when more are to come in this call.
         """
         touched, stale = self._sync(whole=decode_limit is None, on_progress=on_progress)
         for key in list(self._decoded):
@@ -120,7 +124,11 @@ class Inbox:
             else:
                 wanted.append(key)
                 entry_ids[key] = entry["_id"]
-        decoded = self._decode_all(wanted)
+        decoded: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), PARTIAL_EVERY):
+            if start and on_partial is not None:
+                on_partial(self._items(live | decoded))
+            decoded |= self._decode_all(wanted[start : start + PARTIAL_EVERY])
         live |= decoded
         closed = [entry_ids[key] for key in wanted if key not in decoded]
         stops = sorted(self._breakpoint_keys - live, key=lambda k: k[1])
@@ -134,16 +142,12 @@ class Inbox:
             if key not in live:
                 del self._decoded[key]
                 self._write_counts.pop(key, None)
+        return self._items(live)
+
+    def _items(self, live: set[tuple[str, str]]) -> list[PendingInterrupt]:
+        """The decoded tickets of `live`, oldest first. Checkpoint ids sort by creation time
+        and decoding goes in the same order, so newly decoded tickets land at the end."""
         items = [item for key in live for item in self._decoded[key]]
-        claims = active_claims(self.store)
-        for item in items:
-            claim = claims.get((item.thread_id, item.interrupt_id))
-            item.claimed_by = holder(claim)
-            item.interrupted_attempt = interrupted_attempt(claim)
-            item.claimed_at = claim["claimed_at"] if claim else None
-            item.claim_state = claim["state"] if claim else None
-        # Checkpoint ids sort by creation time, and decoding goes in the same order, so a
-        # batch of newly decoded tickets lands at the end of the list, never in between.
         items.sort(key=lambda i: (i.checkpoint_id, i.thread_id, i.interrupt_id))
         return items
 

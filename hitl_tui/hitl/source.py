@@ -91,7 +91,11 @@ class Source(Protocol):
         self,
         decode_limit: int | None = None,
         on_progress: Callable[[Any], None] | None = None,
-    ) -> list[PendingInterrupt]: ...
+        on_partial: Callable[[list[Any]], None] | None = None,
+    ) -> list[PendingInterrupt]:
+        """Every pending interrupt, oldest first; `on_partial` may be given the list so far
+        while a long read goes on."""
+        ...
 
     def thread(self, thread_id: str) -> ThreadSnapshot:
         """The thread as it is now; NotFoundError when there is none."""

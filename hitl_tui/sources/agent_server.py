@@ -156,6 +156,7 @@ class AgentServerSource:
         self,
         decode_limit: int | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        on_partial: Callable[[list[Any]], None] | None = None,
     ) -> list[ServerInterrupt]:
         """Every pending interrupt on the server, oldest first."""
         unique = {str(thread.get("thread_id")): thread for thread in self.interrupted_threads()}
