@@ -250,6 +250,21 @@ def test_a_first_look_in_steps_lists_tickets_as_it_finds_them(hub, monkeypatch):
     assert len(inbox.refresh()) == 3
 
 
+def test_a_first_look_over_a_backlog_lists_the_first_at_once_then_more_a_step(hub, monkeypatch):
+    """Every waiting thread found costs a check; a step finds a few first, then more."""
+    monkeypatch.setattr("hitl_tui.hitl.first_look.FOUND_PER_STEP", 2)
+    monkeypatch.setattr("hitl_tui.hitl.first_look.EXACT_BATCH", 1)
+    monkeypatch.setattr("hitl_tui.hitl.inbox.FIRST_LOOK_STEP_SECONDS", 60)
+    waiting = [ask(hub, f"waiting question {n}").thread_id for n in range(7)]
+    inbox = Inbox(hub.store)
+    listed = [len(inbox.refresh(decode_limit=100))]
+    while not inbox.complete:
+        listed.append(len(inbox.refresh(decode_limit=100)))
+    if hub.store.has_exact_lookups():
+        assert listed[:3] == [2, 6, 7]
+    assert listed[-1] == 7 and sorted(_threads(inbox.refresh())) == sorted(waiting)
+
+
 def test_a_whole_first_look_reports_its_progress(hub):
     asked = [ask(hub, f"question {n}").thread_id for n in range(2)]
     reports = []

@@ -19,6 +19,7 @@ the threads decided so far, and how far the look is.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -34,6 +35,10 @@ from hitl_tui.hitl.store import LATEST_CHECKPOINT_INDEX, Store
 from hitl_tui.hitl.ticket_reads import EXACT_BATCH, Key, with_children
 
 WALK_BATCH = 2000  # checkpoints per round trip: progress moves in steps this size
+# Waiting threads a step of `ByChildren` finds at most: the first tickets show at once,
+# and each later step may find twice as many, so a big backlog takes few steps.
+FOUND_PER_STEP = 200
+MAX_FOUND_PER_STEP = 3200
 
 
 @dataclass
@@ -62,6 +67,8 @@ class FirstLook:
         self.newest: datetime | None = None
         self.progress = Progress()
         self.done = False
+        # A step ends early once it found this many: the caller has work to do for each.
+        self.found_per_step = sys.maxsize
         self._interrupts = self._read_interrupts()
 
     def _read_interrupts(self) -> dict[str, str]:
@@ -87,7 +94,8 @@ class FirstLook:
         try:
             for decided in self._decide():
                 found.extend(decided)
-                if deadline is not None and time.monotonic() > deadline:
+                late = deadline is not None and time.monotonic() > deadline
+                if late or len(found) >= self.found_per_step:
                     break
             else:
                 self.done = True
@@ -116,6 +124,13 @@ class ByChildren(FirstLook):
         self._left = sorted(self._interrupts.items(), key=lambda item: item[1])
         self.progress.total = len(self._left)
         self.progress.unit = "interrupted threads"
+        # Each waiting thread found is checked once more, by thread (see the module's notes).
+        self.found_per_step = FOUND_PER_STEP
+
+    def step(self, seconds: float | None = None) -> list[Key]:
+        found = super().step(seconds)
+        self.found_per_step = min(2 * self.found_per_step, MAX_FOUND_PER_STEP)
+        return found
 
     def _decide(self) -> Iterator[list[Key]]:
         while self._left:
