@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from hitl_tui.console.render import plain
 from hitl_tui.hitl.decision_text import tool_title
 from hitl_tui.hitl.safe_text import visible
 from hitl_tui.hitl.snapshot import message_as_json, message_text
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 
 class Transcript(VerticalScroll):
@@ -82,6 +85,10 @@ class Transcript(VerticalScroll):
         kind, _, title = role.partition(":")
         classes = f"line {kind}" + (" unsent" if pending else "")
         if kind == "assistant":
+            # Imported with the first answer: the Markdown parser is a tenth of the modules
+            # a console loads, and an operator's console may never show one.
+            from textual.widgets import Markdown
+
             return Markdown(visible(text), classes=classes)
         label = {"user": "you", "tool": f"result of {title}", "decision": "decision"}.get(
             kind, kind
