@@ -254,6 +254,23 @@ def test_an_interrupted_attempt_and_a_lost_claim_are_announced_once_each(hub, sa
     assert "had a claim lost by bob" in recorded["claim_lost"]["text"]
 
 
+def test_a_watcher_on_mongodb_sees_an_attempt_that_stopped_mid_action(hub, saver):
+    """The whole way: a resume claims the ticket, starts acting and its process dies (the
+    lease runs out in the resuming state); the watcher's own inbox read must see it."""
+    from hitl_tui.hitl import claims
+
+    open_ticket(saver, "t-crashed")
+    [item] = Inbox(hub.store).refresh()
+    seen = Recorder()
+    with running(hub.store, [seen]):
+        wait_for(lambda: seen.of("new"), what="the ticket")
+        claim = claims.acquire(hub.store, "t-crashed", item.interrupt_id, "alice", 60)
+        assert claims.start_resuming(hub.store, claim, "respond", lease_seconds=0.2)
+        wait_for(lambda: seen.of("interrupted_attempt"), what="the interrupted attempt")
+    [event] = seen.of("interrupted_attempt")
+    assert event["thread_id"] == "t-crashed" and "alice" in event["text"]
+
+
 def test_a_watcher_started_during_an_outage_waits_and_then_catches_up(tmp_path):
     import threading
 

@@ -316,6 +316,17 @@ def holder(doc: dict | None, now: datetime | None = None) -> str | None:
     return doc.get("operator")
 
 
+def attach(store: Store, items: list) -> None:
+    """Who holds each ticket, and any interrupted attempt on it, in one query."""
+    active = active_claims(store)
+    for item in items:
+        doc = active.get((item.thread_id, item.interrupt_id))
+        item.claimed_by = holder(doc)
+        item.interrupted_attempt = interrupted_attempt(doc)
+        item.claimed_at = doc["claimed_at"] if doc else None
+        item.claim_state = doc["state"] if doc else None
+
+
 def annotate(store: Store, items: list) -> None:
     """Set who holds each pending interrupt, and any interrupted attempt on it."""
     for item in items:

@@ -129,13 +129,13 @@ class Desk:
         if on_partial is not None:
 
             def partial(items: list[PendingInterrupt]) -> None:
-                _attach_claims(store, items)
+                claims.attach(store, items)
                 on_partial(items)
 
         items = self.source.pending(
             decode_limit=decode_limit, on_progress=on_progress, on_partial=partial
         )
-        _attach_claims(store, items)
+        claims.attach(store, items)
         return items
 
     @property
@@ -254,14 +254,3 @@ class Desk:
         """Call `on_change` (from a daemon thread) when this thread changes: the open
         ticket's live view, where the source pushes (`supported` False: poll instead)."""
         return self.source.follow(thread_id, on_change)
-
-
-def _attach_claims(store: Any, items: list[PendingInterrupt]) -> None:
-    """Who holds each ticket, and any interrupted attempt on it, in one query."""
-    active = claims.active_claims(store)
-    for item in items:
-        doc = active.get((item.thread_id, item.interrupt_id))
-        item.claimed_by = claims.holder(doc)
-        item.interrupted_attempt = claims.interrupted_attempt(doc)
-        item.claimed_at = doc["claimed_at"] if doc else None
-        item.claim_state = doc["state"] if doc else None

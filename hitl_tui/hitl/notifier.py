@@ -22,6 +22,7 @@ from pymongo.errors import PyMongoError
 
 from hitl_tui.errors import HitlError
 from hitl_tui.hitl import events
+from hitl_tui.hitl.claims import attach
 from hitl_tui.hitl.delivery import DeliveryLog, Lease
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.sinks import DeliveryFailed, Output
@@ -67,7 +68,7 @@ class Notifier:
         self.change_streams = change_streams
         self.warn = warn
         self.safety_seconds = safety_seconds
-        self._pending = pending or Inbox(store).refresh
+        self._pending = pending or _inbox_with_claims(store)
         self._open_watch = watch or (lambda on_change: ChangeWatcher(store, on_change).start())
         self._stop = threading.Event()
         self._detect_due = threading.Event()
@@ -234,3 +235,15 @@ class Notifier:
         if self._trouble is not None:
             self.warn(f"{self._trouble} reachable again")
             self._trouble = None
+
+
+def _inbox_with_claims(store: Store) -> Callable[[], list[Any]]:
+    """The tickets in MongoDB, with who holds them: an interrupted attempt is an event."""
+    inbox = Inbox(store)
+
+    def pending() -> list[Any]:
+        items = inbox.refresh()
+        attach(store, items)
+        return items
+
+    return pending
