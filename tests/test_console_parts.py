@@ -169,12 +169,21 @@ class BuggyDesk(Desk):
         raise KeyError("no such field: 'urgency'")
 
 
-async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
+def _operator_app(hub, desk: Desk) -> HitlApp:
     app = HitlApp(hub.settings, "admin", hub=hub)
-    app.desk = BuggyDesk(hub)
+    app.desk = desk
+    return app
+
+
+def _toasts(app: HitlApp, containing: str) -> list[str]:
+    return [n.message for n in app._notifications if containing in n.message]
+
+
+async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
+    app = _operator_app(hub, BuggyDesk(hub))
     async with app.run_test(size=(120, 34), notifications=True) as pilot:
         def failures() -> list[str]:
-            return [n.message for n in app._notifications if "urgency" in n.message]
+            return _toasts(app, "urgency")
 
         await wait_until(pilot, lambda: failures(), what="the error shown")
         calls = BuggyDesk.calls
@@ -278,11 +287,10 @@ class HostileDesk(Desk):
 
 
 async def test_a_background_error_quoting_hostile_text_is_shown_as_text(hub):
-    app = HitlApp(hub.settings, "admin", hub=hub)
-    app.desk = HostileDesk(hub)
+    app = _operator_app(hub, HostileDesk(hub))
     async with app.run_test(size=(120, 34), notifications=True) as pilot:
         def failures() -> list[str]:
-            return [n.message for n in app._notifications if "bad ticket" in n.message]
+            return _toasts(app, "bad ticket")
 
         await wait_until(pilot, lambda: failures(), what="the error shown")
         [shown] = failures()

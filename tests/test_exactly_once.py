@@ -17,7 +17,7 @@ import pytest
 
 from hitl_tui.hitl import audit, claims
 from hitl_tui.hitl.conversation import ask
-from hitl_tui.hitl.conversation import thread as load_thread
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.snapshot import load_snapshot
 from hitl_tui.runtime import Hub
@@ -26,6 +26,11 @@ from tests.conftest import run_cli
 LONG = ["--graph", "tests.graphs_faults:long_action_graph"]
 BUILTIN_SLOW = ["--graph", "tests.graphs_faults:builtin_slow_delete_graph"]
 LEASE = 1.5
+
+
+def load_thread(hub, thread_id: str):
+    """The thread as an operator's desk shows it: with who holds its tickets."""
+    return Desk(hub).thread(thread_id)
 
 
 @pytest.fixture

@@ -97,13 +97,13 @@ def test_resumer_killed_with_9_leaves_a_true_state_and_nothing_runs_twice(privat
 
 def _wait_for_interrupted_attempt(env: dict, thread: str, timeout: float = 30) -> dict:
     """The killed resumer's lease runs out once its heartbeat is gone: wait for that."""
-    from hitl_tui.hitl.conversation import thread as load_thread
+    from hitl_tui.hitl.desk import Desk
 
     hub = Hub(_settings(env), graph_spec="tests.graphs_faults:slow_graph")
     try:
         deadline = time.monotonic() + timeout
         while True:
-            [item] = load_thread(hub, thread).pending
+            [item] = Desk(hub).thread(thread).pending
             if item.interrupted_attempt or time.monotonic() > deadline:
                 return item.interrupted_attempt
             time.sleep(0.1)

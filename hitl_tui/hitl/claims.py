@@ -327,24 +327,6 @@ def attach(store: Store, items: list) -> None:
         item.claim_state = doc["state"] if doc else None
 
 
-def annotate(store: Store, items: list) -> None:
-    """Set who holds each pending interrupt, and any interrupted attempt on it."""
-    for item in items:
-        doc = claim_of(store, item.thread_id, item.interrupt_id)
-        if doc is not None and doc.get("state") == DONE:
-            doc = None
-        live = (
-            doc
-            if doc is not None
-            and (doc["state"] == RESUMING or doc["expires_at"] > datetime.now(UTC))
-            else None
-        )
-        item.claimed_by = holder(live)
-        item.claimed_at = live["claimed_at"] if live else None
-        item.claim_state = live["state"] if live else None
-        item.interrupted_attempt = interrupted_attempt(live)
-
-
 def claim_of(store: Store, thread_id: str, interrupt_id: str) -> dict | None:
     return store.claims.find_one({"_id": claim_id(thread_id, interrupt_id)})
 

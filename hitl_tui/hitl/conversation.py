@@ -100,9 +100,6 @@ def thread(hub: Runtime, thread_id: str) -> ThreadSnapshot:
     if not snapshot.pending and hub.graph_spec and hub.store.breakpoints is None:
         hub.graph  # its breakpoints tell whether the thread stopped at one  # noqa: B018
         snapshot = load_snapshot(hub.store, thread_id) or snapshot
-    from hitl_tui.hitl.claims import annotate
-
-    annotate(hub.store, snapshot.pending)
     return snapshot
 
 

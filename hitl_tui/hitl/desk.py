@@ -99,7 +99,7 @@ class Desk:
         """The thread as it is now, with who holds its tickets; NotFoundError if it does
         not exist."""
         snapshot = self.source.thread(thread_id)
-        claims.annotate(self.runtime.store, snapshot.pending)
+        claims.attach(self.runtime.store, snapshot.pending)
         return snapshot
 
     def latest_checkpoint(self, thread_id: str) -> str | None:

@@ -32,7 +32,7 @@ from pymongo.errors import OperationFailure
 
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.store import LATEST_CHECKPOINT_INDEX, Store
-from hitl_tui.hitl.ticket_reads import EXACT_BATCH, Key, with_children
+from hitl_tui.hitl.ticket_reads import EXACT_BATCH, Key, moved_on, with_children
 
 WALK_BATCH = 2000  # checkpoints per round trip: progress moves in steps this size
 # Waiting threads a step of `ByChildren` finds at most: the first tickets show at once,
@@ -109,6 +109,10 @@ class FirstLook:
         """Batches of found pairs, as threads are decided; `progress.read` moves on."""
         raise NotImplementedError
 
+    def recheck(self, found: list[Key]) -> set[Key]:
+        """Of pairs a step found, once their entries exist: those not waiting after all."""
+        return set()
+
     def _saw(self, doc_id: object) -> None:
         if isinstance(doc_id, ObjectId):
             when = doc_id.generation_time
@@ -131,6 +135,12 @@ class ByChildren(FirstLook):
         found = super().step(seconds)
         self.found_per_step = min(2 * self.found_per_step, MAX_FOUND_PER_STEP)
         return found
+
+    def recheck(self, found: list[Key]) -> set[Key]:
+        """No child is not the whole story: a thread moved on by time travel has none."""
+        stale = moved_on(self.store, found)
+        self.progress.found -= len(stale)
+        return stale
 
     def _decide(self) -> Iterator[list[Key]]:
         while self._left:

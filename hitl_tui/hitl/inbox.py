@@ -36,7 +36,7 @@ from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
-from hitl_tui.hitl.ticket_reads import moved_on, read_tickets
+from hitl_tui.hitl.ticket_reads import read_tickets
 
 META_ID = "inbox"
 # Documents inserted up to this long before the mark are read again: concurrent inserts may
@@ -100,22 +100,20 @@ class Inbox:
         `on_partial` is given the list so far each time `PARTIAL_EVERY` more tickets are
         decoded, when more are to come in this call.
         """
-        touched, stale = self._sync(whole=decode_limit is None, on_progress=on_progress)
+        touched, stale, open_entries = self._sync(
+            whole=decode_limit is None, on_progress=on_progress
+        )
         for key in list(self._decoded):
             if (
                 touched.get(key, self._write_counts.get(key)) != self._write_counts.get(key)
                 or key[0] in stale
             ):
                 del self._decoded[key]
-        open_entries = sorted(
-            self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}),
-            key=lambda entry: str(entry["checkpoint_id"]),
-        )
         live: set[tuple[str, str]] = set()
         self.complete = self._first is None
         wanted: list[tuple[str, str]] = []
         entry_ids: dict[tuple[str, str], str] = {}
-        for entry in open_entries:
+        for entry in sorted(open_entries, key=lambda entry: str(entry["checkpoint_id"])):
             key = (entry["thread_id"], entry["checkpoint_id"])
             if key in self._decoded:
                 live.add(key)
@@ -136,8 +134,7 @@ class Inbox:
         decoded |= self._decode_all([key for key in stops if key not in self._decoded])
         self._breakpoint_keys -= set(stops) - decoded
         live |= decoded
-        if closed:
-            self.store.inbox.update_many({"_id": {"$in": closed}}, {"$set": {"state": "closed"}})
+        self._close_ids(closed)
         for key in list(self._decoded):
             if key not in live:
                 del self._decoded[key]
@@ -182,18 +179,19 @@ class Inbox:
 
     def _sync(
         self, whole: bool, on_progress: Callable[[Progress], None] | None
-    ) -> tuple[dict[tuple[str, str], int], set[str]]:
+    ) -> tuple[dict[tuple[str, str], int], set[str], list[dict]]:
         """Read what was written since the mark; record new interrupts, close answered ones.
 
         Returns how many writes each recent (thread, checkpoint) pair has, so a cached
         decode is thrown away only when that number changed, and the threads whose cached
-        decodes are stale (a new checkpoint, or a claim answered by any operator).
+        decodes are stale (a new checkpoint, or a claim answered by any operator), and the
+        open entries, read once a refresh.
         """
         mark = self._current_mark()
         # A graph with static breakpoints needs every write once (a stop writes nothing).
         if self.store.breakpoints is None and (mark is None or self._first is not None):
             self._look_first(whole, on_progress)
-            return {}, set()
+            return {}, set(), self._open_entries({})
         started = self.store.server_time()  # taken before any read: see the module's notes
         since: dict = {"checkpoint_ns": ""}  # root graphs only: subgraph interrupts reach them
         stale: set[str] = set()
@@ -208,7 +206,9 @@ class Inbox:
         latest = scan.newest_checkpoint
         self._open((t, c) for t, c in scan.interrupted if c >= latest.get(t, ""))
         self._breakpoint_keys |= self._breakpoint_candidates(latest, scan.touched)
-        stale |= self._close_moved_on(latest)
+        stale |= {thread for thread, cid in self._decoded if cid < latest.get(thread, "")}
+        # Read once a refresh; entries whose thread moved on are closed before the mark moves.
+        open_entries = self._open_entries(latest)
         if scan.newest is not None:
             # A writer whose clock runs ahead must not push the mark past ours.
             scan.newest = min(scan.newest, started or datetime.now(UTC))
@@ -216,7 +216,7 @@ class Inbox:
         if reached is not None:
             self._advance(reached)
         self.scanned = scan.read
-        return scan.touched, stale
+        return scan.touched, stale, open_entries
 
     def _current_mark(self) -> datetime | None:
         """How far every inbox has read: the shared mark, or ours where we are behind it."""
@@ -252,23 +252,15 @@ class Inbox:
             latest = scan.newest_checkpoint
             latest[thread] = max(latest[thread], str(doc.get("checkpoint_id")))
 
-    def _close_moved_on(self, latest: dict[str, str]) -> set[str]:
-        """Close open entries whose thread has a newer checkpoint; their threads."""
-        if not latest:
-            return set()
-        stale = {
-            thread for thread, checkpoint in self._decoded if checkpoint < latest.get(thread, "")
-        }
-        outdated = [
-            entry["_id"]
-            for entry in self.store.inbox.find(
-                {"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}
-            )
-            if entry["checkpoint_id"] < latest.get(entry["thread_id"], "")
-        ]
-        if outdated:
-            self.store.inbox.update_many({"_id": {"$in": outdated}}, {"$set": {"state": "closed"}})
-        return stale
+    def _open_entries(self, latest: dict[str, str]) -> list[dict]:
+        """The open entries; those whose thread has a newer checkpoint in `latest` are
+        closed instead."""
+        entries, outdated = [], []
+        for entry in self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}):
+            moved = entry["checkpoint_id"] < latest.get(entry["thread_id"], "")
+            (outdated if moved else entries).append(entry)
+        self._close_ids([entry["_id"] for entry in outdated])
+        return entries
 
     def _look_first(self, whole: bool, on_progress: Callable[[Progress], None] | None) -> None:
         """Read an unseen history: all of it, or one step of it when `whole` is False."""
@@ -279,12 +271,9 @@ class Inbox:
         while not first.done:
             found = first.step(FIRST_LOOK_STEP_SECONDS)
             self._open(found)
-            if isinstance(first, ByChildren):
-                # Checked after the entries exist: whatever moves them on from here is
-                # seen by some later scan, which closes them.
-                stale = moved_on(self.store, found)
-                self._close(stale)
-                first.progress.found -= len(stale)
+            # Checked after the entries exist: whatever moves them on from here is seen by
+            # some later scan, which closes them.
+            self._close(first.recheck(found))
             if on_progress is not None:
                 on_progress(first.progress)
             if not whole:
@@ -325,7 +314,9 @@ class Inbox:
             self.store.inbox.bulk_write(requests, ordered=False)
 
     def _close(self, keys: Iterable[tuple[str, str]]) -> None:
-        ids = [_entry_id(thread, cid) for thread, cid in keys]
+        self._close_ids([_entry_id(thread, cid) for thread, cid in keys])
+
+    def _close_ids(self, ids: list) -> None:
         if ids:
             self.store.inbox.update_many({"_id": {"$in": ids}}, {"$set": {"state": "closed"}})
 

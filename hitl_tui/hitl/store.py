@@ -104,6 +104,12 @@ class Store:
             # `_id` range is a full scan on SecantusDB, this compound index is not.
             (self.writes, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
             (self.checkpoints, [("checkpoint_ns", ASCENDING), ("_id", ASCENDING)], {}),
+            *self.exact_lookup_indexes(),
+        ]
+
+    def exact_lookup_indexes(self) -> list[tuple[Collection, list, dict]]:
+        """What reading tickets by checkpoint id needs (see `CHECKPOINT_ID_INDEX`)."""
+        return [
             (self.checkpoints, CHECKPOINT_ID_INDEX, {}),
             (self.checkpoints, PARENT_INDEX, {}),
             (self.writes, CHECKPOINT_ID_INDEX, {}),
@@ -141,12 +147,8 @@ class Store:
         return _key_of(keys) in _existing_keys([(collection, keys, {})])[collection.name]
 
     def has_exact_lookups(self) -> bool:
-        """Whether tickets can be read by checkpoint id (see `CHECKPOINT_ID_INDEX`)."""
-        wanted = [
-            (self.checkpoints, CHECKPOINT_ID_INDEX, {}),
-            (self.checkpoints, PARENT_INDEX, {}),
-            (self.writes, CHECKPOINT_ID_INDEX, {}),
-        ]
+        """Whether tickets can be read by checkpoint id."""
+        wanted = self.exact_lookup_indexes()
         existing = _existing_keys(wanted)
         return all(_key_of(keys) in existing[c.name] for c, keys, _ in wanted)
 
