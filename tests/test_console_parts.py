@@ -182,13 +182,10 @@ def _toasts(app: HitlApp, containing: str) -> list[str]:
 async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
     app = _operator_app(hub, BuggyDesk(hub))
     async with app.run_test(size=(120, 34), notifications=True) as pilot:
-        def failures() -> list[str]:
-            return _toasts(app, "urgency")
-
-        await wait_until(pilot, lambda: failures(), what="the error shown")
+        await wait_until(pilot, lambda: _toasts(app, "urgency"), what="the error shown")
         calls = BuggyDesk.calls
         await wait_until(pilot, lambda: BuggyDesk.calls >= calls + 3, what="polling goes on")
-        [shown] = failures()  # once, however often the poller meets it
+        [shown] = _toasts(app, "urgency")  # once, however often the poller meets it
         assert shown.startswith("Something failed in the background: KeyError")
         assert not app.query_one("#banner").display
         assert "Lost the database" not in screen_text(app)
@@ -289,10 +286,7 @@ class HostileDesk(Desk):
 async def test_a_background_error_quoting_hostile_text_is_shown_as_text(hub):
     app = _operator_app(hub, HostileDesk(hub))
     async with app.run_test(size=(120, 34), notifications=True) as pilot:
-        def failures() -> list[str]:
-            return _toasts(app, "bad ticket")
-
-        await wait_until(pilot, lambda: failures(), what="the error shown")
-        [shown] = failures()
+        await wait_until(pilot, lambda: _toasts(app, "bad ticket"), what="the error shown")
+        [shown] = _toasts(app, "bad ticket")
         assert "\x1b" not in shown and "\x07" not in shown
         assert "\\x1b]0;pwned\\x07 [b]bold[/b]" in shown
