@@ -341,3 +341,23 @@ def test_a_thread_moved_on_as_its_entry_is_written_leaves_no_ticket(hub, monkeyp
     assert not _langgraph_pending(hub, asked)
     assert hub.store.inbox.count_documents({"thread_id": asked, "state": "open"}) == 0
     assert Inbox(hub.store).refresh() == []
+
+
+def test_a_forged_checkpoint_in_another_thread_hides_no_ticket(hub):
+    """A document that names a waiting ticket's checkpoint as its parent, but sits in
+    another thread, is not that thread moving on: the ticket stays listed, in a first
+    look and in every later refresh."""
+    waiting = ask(hub, "still waiting for an operator").thread_id
+    latest = hub.store.checkpoints.find_one({"thread_id": waiting}, sort=[("checkpoint_id", -1)])
+    forged = {k: v for k, v in latest.items() if k != "_id"}
+    forged.update(
+        thread_id="intruder",
+        checkpoint_id=shifted_id(latest["checkpoint_id"], datetime.now(UTC)),
+        parent_checkpoint_id=latest["checkpoint_id"],
+    )
+    hub.store.checkpoints.insert_one(forged)
+    assert _langgraph_pending(hub, waiting)
+    inbox = Inbox(hub.store)
+    assert waiting in _threads(inbox.refresh())  # a first look
+    assert waiting in _threads(inbox.refresh())  # a refresh that reads the forged document
+    assert waiting in _threads(Inbox(hub.store).refresh())  # decoded afresh
