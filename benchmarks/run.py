@@ -372,45 +372,68 @@ def start_up_floor() -> None:
 START_UP_FLOOR = "import textual.app, pymongo, langgraph.checkpoint.serde.jsonplus"
 
 
-def startup(uri: str, runs: int, floors: list[float]) -> list[float] | None:
-    """`hitl-tui admin` in a real terminal (tmux) until the inbox shows a known ticket;
-    after each run, the floor beside it (appended to `floors`)."""
+@dataclass
+class StartUps:
+    """Start-up times, each kind measured in turn with the import floor beside it."""
+
+    listed: list[float]  # as any earlier hitl-tui process leaves the inbox: tickets listed
+    unlisted: list[float]  # tickets no hitl-tui process has listed yet
+    floors: list[float]
+
+
+def startup(uri: str, runs: int) -> StartUps | None:
+    """`hitl-tui admin` in a real terminal (tmux) until the inbox shows a known ticket,
+    `runs` times with its listing on the inbox entry and as many without, in turn; after
+    each pair, the floor beside it."""
     if shutil.which("tmux") is None:
         return None
     db_name = "bench_startup"
     hub = hub_for(uri, db_name)
     ask(hub, "startup probe", "startup-probe")
-    times: list[float] = []
+    starts = StartUps([], [], [])
     env = {**os.environ, "MONGODB_URI": uri, "HITL_DB_NAME": db_name, "HITL_BELL": "false"}
     # A tmux server of our own: it starts with this environment, and the database's URI
     # never reaches the user's tmux server (whose sessions would inherit it) or an argv.
     tmux = ["tmux", "-L", f"hitl-bench-{os.getpid()}"]
     command = shlex.join([sys.executable, "-m", "hitl_tui", "admin"])
     try:
-        for run in range(runs):
-            session = f"startup-{run}"
-            started = time.perf_counter()
-            new_tmux_session(tmux, session, command, env)
-            try:
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline:
-                    screen = subprocess.run(
-                        [*tmux, "capture-pane", "-p", "-t", session],
-                        capture_output=True,
-                        text=True,
-                    ).stdout
-                    if "startup-probe" in screen:
-                        times.append(time.perf_counter() - started)
-                        break
-                    time.sleep(0.01)
-            finally:
-                subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True)
-            floors.append(timed(start_up_floor)[0])
-        return times
+        for run in range(2 * runs):
+            listed = run % 2 == 0
+            if listed:
+                Inbox(hub.store).refresh()  # lists the probe, as any hitl-tui process would
+            else:
+                hub.store.inbox.update_many({}, {"$unset": {"listing": "", "listed": ""}})
+            took = painted_in(tmux, f"startup-{run}", command, env, "startup-probe")
+            if took is not None:
+                (starts.listed if listed else starts.unlisted).append(took)
+            if not listed:
+                starts.floors.append(timed(start_up_floor)[0])
+        return starts
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
         hub.connection.client.drop_database(db_name)
         hub.close()
+
+
+def painted_in(
+    tmux: list[str], session: str, command: str, env: dict[str, str], shown: str
+) -> float | None:
+    """Seconds from starting `command` in a new tmux session until `shown` is on screen
+    (None after 20 s)."""
+    started = time.perf_counter()
+    new_tmux_session(tmux, session, command, env)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            screen = subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
+            ).stdout
+            if shown in screen:
+                return time.perf_counter() - started
+            time.sleep(0.01)
+        return None
+    finally:
+        subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True)
 
 
 def new_tmux_session(tmux: list[str], session: str, command: str, env: dict[str, str]) -> None:
@@ -496,7 +519,7 @@ def measure(quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         "push": len(raw["push"]),
         "poll": len(raw["poll"]),
         "user": len(raw["user"]),
-        "starts": len(raw["starts"] or []),
+        "starts": len(raw["starts"].listed) if raw["starts"] else 0,
     }
     return figures, counts
 
@@ -521,8 +544,7 @@ def run_all(uri: str, workdir: Path, sizes: Sizes) -> dict[str, Any]:
     raw["user"] = asyncio.run(time_to_user(uri, max(sizes.probes // 2, 5)))
     print(f"measuring the UI with {sizes.ui_pending} pending tickets and start-up…", flush=True)
     raw["ui"] = asyncio.run(ui_responsiveness(uri, sizes.ui_pending))
-    raw["start_floors"] = []
-    raw["starts"] = startup(uri, 5, raw["start_floors"])
+    raw["starts"] = startup(uri, 5)
     print("measuring the Agent Server source…", flush=True)
     raw["server_source"] = agent_server.figures(uri, workdir, sizes.probes)
     print("measuring the on-call watcher (latency, then idle CPU)…", flush=True)
@@ -583,8 +605,9 @@ def console_figures(raw: dict[str, Any], sizes: Sizes) -> dict[str, Any]:
         "ui_worst_loop_gap_ms": ui["worst_loop_gap_s"] * 1e3,
         "ui_worst_key_gap_ms": ui["worst_key_gap_s"] * 1e3,
         "ui_first_load_ms": ui["first_load_s"] * 1e3,
-        "startup_median_s": p50(starts) if starts else None,
-        "startup_floor_median_s": p50(raw["start_floors"]) if starts else None,
+        "startup_median_s": p50(starts.listed) if starts else None,
+        "startup_unlisted_median_s": p50(starts.unlisted) if starts else None,
+        "startup_floor_median_s": p50(starts.floors) if starts else None,
     }
 
 
@@ -711,8 +734,13 @@ def console_rows(
         (
             "start-up: hitl-tui admin to painted inbox",
             f"{f['startup_median_s']:.2f} s" if counts["starts"] else "skipped (no tmux)",
-            f"n={counts['starts']}, imports alone "
-            + (f"{f['startup_floor_median_s']:.2f} s" if counts["starts"] else "-"),
+            (
+                f"n={counts['starts']} listed; nothing listed yet "
+                f"{f['startup_unlisted_median_s']:.2f} s; imports alone "
+                f"{f['startup_floor_median_s']:.2f} s"
+            )
+            if counts["starts"]
+            else "-",
             "<= 0.8 s",
             bool(counts["starts"]) and f["startup_median_s"] <= 0.8,
         ),

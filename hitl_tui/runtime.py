@@ -102,6 +102,27 @@ class Hub:
         self.connection.close()
 
 
+def connect_and_list(settings: Settings) -> tuple[Connection | None, list]:
+    """The connection a console's desk will use (None where interrupts come from an Agent
+    Server), and the listed tickets with their claims: the first inbox, read without
+    loading LangGraph (see hitl.listing)."""
+    if settings.langgraph_server_url:
+        return None, []
+    from hitl_tui.hitl import claims
+    from hitl_tui.hitl.listing import read_listed
+
+    connection = connect(settings)
+    try:
+        store = Store(connection.client, settings.db_name)
+        listed = read_listed(store)
+        if listed:
+            claims.attach(store, listed)
+    except BaseException:
+        connection.close()
+        raise
+    return connection, listed
+
+
 def build_desk(
     settings: Settings, graph_spec: str | None = None, connection: Connection | None = None
 ) -> Desk:

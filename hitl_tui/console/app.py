@@ -15,7 +15,6 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from hitl_tui.console.chat_pane import ChatPane
 from hitl_tui.console.decided import DecidedScreen
 from hitl_tui.console.help_screen import HelpScreen
 from hitl_tui.console.inbox_table import InboxTable
@@ -26,6 +25,7 @@ from hitl_tui.console.messages import (
     DeskFailed,
     DeskReady,
     GraphReady,
+    InboxListed,
     InboxRefreshed,
     Maximized,
     ShowDecided,
@@ -41,6 +41,9 @@ from hitl_tui.settings import Settings
 
 MAX_BACKOFF_SECONDS = 15.0
 REPEAT_SILENCE_SECONDS = 30.0  # the same background failure is shown once per this long
+
+
+CHAT = "ChatPane"  # queried by type name: the class is imported only when composed
 
 
 class HitlApp(App):
@@ -94,6 +97,9 @@ class HitlApp(App):
         yield Static("", id="banner")
         with Horizontal(id="panes", classes=self.mode):
             if self.mode in ("both", "user"):
+                # Imported here: the chat loads langchain-core, which `admin` paints without.
+                from hitl_tui.console.chat_pane import ChatPane
+
                 yield ChatPane(self.thread_id, id="chat")
             if self.mode in ("both", "admin"):
                 yield OperatorPane(id="operator")
@@ -119,12 +125,19 @@ class HitlApp(App):
     def _connect(self) -> None:
         from hitl_tui.db.client import is_database_error
         from hitl_tui.errors import HitlError, user_message
-        from hitl_tui.runtime import build_desk
+        from hitl_tui.runtime import build_desk, connect_and_list
 
+        connection = None
         try:
-            desk = build_desk(self.settings, self.graph_spec)
+            if self.mode != "user":  # the listed tickets first: they need no LangGraph
+                connection, listed = connect_and_list(self.settings)
+                if listed:
+                    self.post_message(InboxListed(listed))
+            desk = build_desk(self.settings, self.graph_spec, connection)
             desk.model_label  # noqa: B018 (resolve the model off the UI thread)
         except Exception as error:
+            if connection is not None:
+                connection.close()
             if not isinstance(error, HitlError | OSError) and not is_database_error(error):
                 raise  # a bug, not the database: the worker-error handler shows it
             self.post_message(DeskFailed(user_message(error), self._backoff))
@@ -140,6 +153,11 @@ class HitlApp(App):
             self.desk.load_graph()
         finally:
             self.post_message(GraphReady())
+
+    @on(InboxListed)
+    def _inbox_listed(self, event: InboxListed) -> None:
+        for pane in self.query(OperatorPane):
+            pane.show_listed(event.items)
 
     @on(GraphReady)
     def _graph_ready(self, event: GraphReady) -> None:
@@ -168,7 +186,7 @@ class HitlApp(App):
         status.database = event.desk.database_label
         status.model = event.desk.model_label
         self._set_connected(True)
-        for pane in self.query(ChatPane):
+        for pane in self.query(CHAT):
             pane.attach(event.desk)
         for pane in self.query(OperatorPane):
             pane.attach(event.desk)
@@ -185,7 +203,7 @@ class HitlApp(App):
     def _changes_seen(self, event: ChangesSeen) -> None:
         for pane in self.query(OperatorPane):
             pane.request_refresh()
-        for pane in self.query(ChatPane):
+        for pane in self.query(CHAT):
             pane.poll_now()
 
     @on(InboxRefreshed)
@@ -306,7 +324,7 @@ class HitlApp(App):
         return panes.first() if panes else None
 
     def action_new_ticket(self) -> None:
-        for pane in self.query(ChatPane):
+        for pane in self.query(CHAT):
             pane.action_new_ticket()
 
     def action_refresh_inbox(self) -> None:

@@ -10,9 +10,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from hitl_tui.console.render import plain, summary
+from hitl_tui.console.render import plain
 from hitl_tui.console.session import row_key
 from hitl_tui.hitl.humanize import age
+from hitl_tui.hitl.listing import summary_of
 from hitl_tui.hitl.sla import deadline_text
 
 COLUMNS = (
@@ -103,9 +104,12 @@ class InboxTable(DataTable):
         except Exception:
             return None
 
-    def show_items(self, items: list[Any], now: datetime | None = None) -> None:
+    def show_items(
+        self, items: list[Any], now: datetime | None = None, start_over: bool = False
+    ) -> None:
         """Show `items` (filtered), touching only rows that changed: a refresh with
-        thousands of tickets must not stall the screen. The cursor stays on its ticket."""
+        thousands of tickets must not stall the screen. The cursor stays on its ticket.
+        `start_over` redraws every row (rows shown from listings carry listed text)."""
         self._all = items
         now = now or datetime.now(UTC)
         wanted = [i for i in items if self._passes(i)]
@@ -114,7 +118,7 @@ class InboxTable(DataTable):
         shown = [row.key.value for row in self.ordered_rows]
         kept = [k for k in shown if k in wanted_set]
         selected = self.selected_key
-        if kept != keys[: len(kept)]:  # reordered or inserted in the middle: start over
+        if start_over or kept != keys[: len(kept)]:  # reordered or inserted in the middle
             self.clear()
             shown, kept = [], []
             self._claims.clear()
@@ -173,7 +177,7 @@ class InboxTable(DataTable):
     def _passes(self, item: Any) -> bool:
         if not self.filter_text:
             return True
-        haystack = " ".join([item.thread_id, item.kind, summary(item), item.claimed_by or ""])
+        haystack = " ".join([item.thread_id, item.kind, summary_of(item), item.claimed_by or ""])
         return self.filter_text in haystack.lower()
 
     @property
@@ -186,7 +190,7 @@ class InboxTable(DataTable):
             "age": _age_cell(item, now),
             "thread": plain(item.thread_id, "bold"),
             "kind": plain(item.kind, "cyan"),
-            "summary": plain(summary(item)),
+            "summary": plain(summary_of(item)),
             "claim": plain(_claim_text(item), "yellow"),
         }
 

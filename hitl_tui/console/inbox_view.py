@@ -21,6 +21,10 @@ OPEN_TICKET_ROWS = 5  # while a ticket is open the inbox keeps this many rows at
 class InboxView(Vertical):
     BINDINGS = [Binding("slash", "filter", "Filter", priority=True)]
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._listed = False  # the rows come from listings, not yet from a read
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-header"):
             yield Label("Operator inbox", id="inbox-title")
@@ -44,8 +48,16 @@ class InboxView(Vertical):
         return self.table.selected_key
 
     def show(self, items: list[Any], now: datetime) -> None:
-        self.table.show_items(items, now)
+        self.table.show_items(items, now, start_over=self._listed)
+        self._listed = False
         self._show_count()
+
+    def show_listed(self, items: list[Any], now: datetime) -> None:
+        """Tickets as their listings show them (hitl.listing), said to be so, until `show`
+        replaces every row with the decoded tickets."""
+        self.table.show_items(items, now)
+        self._listed = True
+        self.query_one("#inbox-count", Label).update(f"{len(items)} listed, reading…")
 
     def show_progress(self, progress: Any) -> None:
         """While an unseen history is read, how far, in checkpoints and tickets found."""

@@ -16,6 +16,13 @@ class DeskReady(Message):
 
 
 @dataclass
+class InboxListed(Message):
+    """The listed tickets, read before the desk exists: shown until the first read."""
+
+    items: list
+
+
+@dataclass
 class GraphReady(Message):
     """The warm-up compiled the graph (or failed to, which the worker-error line says)."""
 

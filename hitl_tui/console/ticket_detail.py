@@ -17,11 +17,11 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from hitl_tui.console.render import json_view, plain, summary
+from hitl_tui.console.render import json_view, plain
 from hitl_tui.hitl.humanize import age
 from hitl_tui.hitl.kinds import kind_named
+from hitl_tui.hitl.listing import summary_of
 from hitl_tui.hitl.presentation import ROLE_COLOURS, decision_line
-from hitl_tui.hitl.snapshot import message_as_json, message_text
 
 PROMPT = "Select a ticket and press Enter to answer it."
 
@@ -104,7 +104,7 @@ def ticket_body(item: Any, snapshot: Any, history: list[dict], width: int) -> Gr
     """The decision first (what is asked, which tool with which arguments), then the
     context: the raw payload, the conversation, earlier decisions."""
     kind = kind_named(item.kind)
-    parts: list[Any] = [plain(summary(item), "bold")]
+    parts: list[Any] = [plain(summary_of(item), "bold")]
     attempt = getattr(item, "interrupted_attempt", None)
     if isinstance(attempt, dict):
         from hitl_tui.hitl.claims import interrupted_sentence
@@ -136,6 +136,9 @@ def ticket_body(item: Any, snapshot: Any, history: list[dict], width: int) -> Gr
 
 
 def _conversation(snapshot: Any) -> list[Text]:
+    # A snapshot means LangGraph is loaded; the inbox paints before it is.
+    from hitl_tui.hitl.snapshot import message_as_json, message_text
+
     lines = []
     for message in snapshot.messages:
         data = message_as_json(message)

@@ -26,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from hitl_tui.hitl import audit
 from hitl_tui.hitl.claims import last_answered
 from hitl_tui.hitl.jsonsafe import to_jsonable
+from hitl_tui.hitl.listing import summary_of
 from hitl_tui.hitl.safe_text import one_line, visible
 from hitl_tui.hitl.store import Store
 
@@ -55,12 +56,7 @@ def event_id(kind: str, thread_id: str, interrupt_id: str, attempt: str = "") ->
 
 
 def _summary(item: Any) -> str:
-    from hitl_tui.hitl.kinds import kind_named
-
-    try:
-        return one_line(kind_named(item.kind).summary(item.value), 200)
-    except Exception:  # a payload its kind cannot summarise still makes an event
-        return "(cannot summarise this payload)"
+    return one_line(summary_of(item), 200)
 
 
 def _slack_escape(text: str) -> str:

@@ -34,6 +34,7 @@ from pymongo import UpdateOne
 
 from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
+from hitl_tui.hitl.listing import LISTED_OLDEST, listing_of
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
 from hitl_tui.hitl.ticket_reads import read_tickets
@@ -139,6 +140,7 @@ class Inbox:
             if key not in live:
                 del self._decoded[key]
                 self._write_counts.pop(key, None)
+        self._keep_listed(live, open_entries)
         return self._items(live)
 
     def _items(self, live: set[tuple[str, str]]) -> list[PendingInterrupt]:
@@ -157,6 +159,22 @@ class Inbox:
             if self._decode(key, read[key].checkpoint, read[key].writes):
                 pending.add(key)
         return pending
+
+    def _keep_listed(self, live: set[tuple[str, str]], open_entries: list[dict]) -> None:
+        """List the oldest open tickets on their entries, where the listing is not this
+        decode's already (see hitl.listing): a handful of writes when tickets come or go."""
+        entries = {(entry["thread_id"], entry["checkpoint_id"]): entry for entry in open_entries}
+        oldest = sorted((key for key in live if key in entries), key=lambda key: key[::-1])
+        requests = [
+            UpdateOne(
+                {"_id": entries[key]["_id"], "state": "open"},
+                {"$set": {"listing": listing_of(self._decoded[key]), "listed": count}},
+            )
+            for key in oldest[:LISTED_OLDEST]
+            if entries[key].get("listed") != (count := self._write_counts[key])
+        ]
+        if requests:
+            self.store.inbox.bulk_write(requests, ordered=False)
 
     def _exact_lookups(self) -> bool:
         if self._exact is None:
@@ -256,7 +274,8 @@ class Inbox:
         """The open entries; those whose thread has a newer checkpoint in `latest` are
         closed instead."""
         entries, outdated = [], []
-        for entry in self.store.inbox.find({"state": "open"}, {"thread_id": 1, "checkpoint_id": 1}):
+        fields = {"thread_id": 1, "checkpoint_id": 1, "listed": 1}
+        for entry in self.store.inbox.find({"state": "open"}, fields):
             moved = entry["checkpoint_id"] < latest.get(entry["thread_id"], "")
             (outdated if moved else entries).append(entry)
         self._close_ids([entry["_id"] for entry in outdated])

@@ -11,7 +11,6 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.breakpoints import Breakpoints
-from hitl_tui.hitl.decoding import reading_serde, restricted_serde
 
 CHECKPOINTS = "checkpoints"
 WRITES = "checkpoint_writes"
@@ -58,18 +57,40 @@ class Store:
         self.meta = self.db["hitl_meta"]
         self.claims = self.db["hitl_claims"]
         self.audit = self.db["hitl_audit"]
-        # What the saver writes and reads with; a loaded graph may bring its own.
-        self.serde = restricted_serde()
-        self._strict = self.serde
-        self._reading = reading_serde()
+        self._strict: Any = None
+        self._reading: Any = None
+        self._brought: Any = None  # the serializer a loaded graph brought, if any
         # Static breakpoints of the loaded graph: checkpoints record no sign of them.
         self.breakpoints: Breakpoints | None = None
+
+    # LangGraph's serializers are made on first use: importing them loads langchain-core,
+    # which a console does not need to paint its first inbox (see hitl.listing).
+    @property
+    def serde(self) -> Any:
+        """What the saver writes and reads with; a loaded graph may bring its own."""
+        if self._brought is not None:
+            return self._brought
+        if self._strict is None:
+            from hitl_tui.hitl.decoding import restricted_serde
+
+            self._strict = restricted_serde()
+        return self._strict
+
+    @serde.setter
+    def serde(self, serde: Any) -> None:
+        self._brought = serde
 
     @property
     def reader(self) -> Any:
         """What a thread is read with for listing and showing: the saver's serializer once
         a graph brought its own, else the strict one's twin that needs no graph code."""
-        return self._reading if self.serde is self._strict else self.serde
+        if self._brought is not None:
+            return self._brought
+        if self._reading is None:
+            from hitl_tui.hitl.decoding import reading_serde
+
+            self._reading = reading_serde()
+        return self._reading
 
     def server_time(self) -> datetime | None:
         """The server's clock, which mints the insertion ids; None if it does not say."""

@@ -1,0 +1,113 @@
+"""A plain listing of the oldest open tickets, kept on their inbox entries.
+
+Decoding a ticket needs LangGraph's serializer, and importing it loads langchain-core: most
+of a console's cold start. So whichever process decodes a ticket writes a few plain fields
+(kind, one-line summary, age) on its `hitl_inbox` entry, for the oldest `LISTED_OLDEST`
+open tickets, a screenful and more. A console paints those at once, before LangGraph is
+loaded, and replaces them with the decoded tickets a moment later.
+
+A listing is a preview and nothing more: no decision is taken on it (the console opens
+decoded tickets only), a stale or forged one lasts until the decoded inbox replaces it,
+and its text is data like any other, shown through the one sanitizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hitl_tui.errors import UsageError
+from hitl_tui.hitl.kinds import kind_named
+from hitl_tui.hitl.store import Store, validate_thread_id
+
+LISTED_OLDEST = 100  # open tickets kept listed, oldest first
+SUMMARY_CHARS = 200  # a listing's summary is one table cell, never a payload
+UNSUMMARISABLE = "(cannot summarise this payload)"
+
+
+@dataclass
+class ListedTicket:
+    """A ticket as its listing shows it: enough for an inbox row, nothing to decide on."""
+
+    thread_id: str
+    interrupt_id: str
+    kind: str
+    summary: str
+    created_at: datetime
+    checkpoint_id: str
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    claim_state: str | None = None
+    due_at: datetime | None = None
+    interrupted_attempt: dict | None = None
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
+
+
+def summary_of(item: Any) -> str:
+    """The ticket in one line, as its kind words it; a payload the kind cannot read is
+    said to be so, never a crash."""
+    if isinstance(item, ListedTicket):
+        return item.summary
+    try:
+        return kind_named(item.kind).summary(item.value)
+    except Exception:
+        return UNSUMMARISABLE
+
+
+def listing_of(pending: list[Any]) -> list[dict]:
+    """What an entry keeps of its decoded tickets."""
+    return [
+        {
+            "interrupt_id": item.interrupt_id,
+            "kind": item.kind,
+            "summary": summary_of(item)[:SUMMARY_CHARS],
+            "created_at": item.created_at,
+        }
+        for item in pending
+    ]
+
+
+def read_listed(store: Store) -> list[ListedTicket]:
+    """The listed open tickets, oldest first. Entries written by anyone but hitl-tui (a
+    wrong type, a missing field, an unusable thread id) are left out, never a crash."""
+    entries = store.inbox.find(
+        {"state": "open", "listing": {"$exists": True}},
+        {"thread_id": 1, "checkpoint_id": 1, "listing": 1},
+    ).limit(2 * LISTED_OLDEST)
+    tickets = [ticket for entry in entries for ticket in _tickets_of(entry)]
+    tickets.sort(key=lambda t: (t.checkpoint_id, t.thread_id, t.interrupt_id))
+    return tickets
+
+
+def _tickets_of(entry: dict) -> list[ListedTicket]:
+    thread_id, checkpoint_id, listing = (
+        entry.get(k) for k in ("thread_id", "checkpoint_id", "listing")
+    )
+    try:
+        validate_thread_id(thread_id)
+    except UsageError:
+        return []
+    if not isinstance(checkpoint_id, str) or not isinstance(listing, list):
+        return []
+    tickets = []
+    for shown in listing:
+        if not isinstance(shown, dict):
+            continue
+        interrupt_id, kind, summary, created_at = (
+            shown.get(k) for k in ("interrupt_id", "kind", "summary", "created_at")
+        )
+        if not all(isinstance(v, str) for v in (interrupt_id, kind, summary)):
+            continue
+        if not isinstance(created_at, datetime):
+            continue
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=UTC)
+        tickets.append(
+            ListedTicket(
+                thread_id, interrupt_id, kind, summary[:SUMMARY_CHARS], created_at, checkpoint_id
+            )
+        )
+    return tickets

@@ -1,0 +1,160 @@
+"""Listed tickets: the plain preview a console paints before LangGraph is loaded.
+
+Each promise is attacked: the oldest tickets are the ones listed and an answered one goes;
+entries another program forged or garbled are left out; a forged listing never outlives the
+console's first read, never opens, and its text is shown as text.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+from hitl_tui.console.app import HitlApp
+from hitl_tui.console.inbox_table import InboxTable
+from hitl_tui.console.operator_pane import OperatorPane
+from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.inbox import Inbox
+from hitl_tui.hitl.kinds import RESPOND, Decision
+from hitl_tui.hitl.listing import SUMMARY_CHARS, read_listed
+from hitl_tui.hitl.resume import resume
+from tests.console_helpers import wait_until
+
+
+def _listed(hub) -> list[tuple]:
+    return [
+        (t.thread_id, t.interrupt_id, t.kind, t.summary, t.created_at)
+        for t in read_listed(hub.store)
+    ]
+
+
+def _as_listed(items) -> list[tuple]:
+    from hitl_tui.hitl.listing import summary_of
+
+    def ms(when: datetime) -> datetime:  # BSON keeps milliseconds
+        return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+    return [(i.thread_id, i.interrupt_id, i.kind, summary_of(i), ms(i.created_at)) for i in items]
+
+
+def test_a_refresh_lists_the_oldest_open_tickets_and_drops_answered_ones(hub, monkeypatch):
+    monkeypatch.setattr("hitl_tui.hitl.inbox.LISTED_OLDEST", 2)
+    first, second, third = (ask(hub, f"question {n} for a human") for n in range(3))
+    inbox = Inbox(hub.store)
+    items = inbox.refresh()
+    assert [i.thread_id for i in items] == [first.thread_id, second.thread_id, third.thread_id]
+    assert _listed(hub) == _as_listed(items[:2])
+
+    resume(hub, first.thread_id, Decision(RESPOND, text="done"), "al")
+    items = inbox.refresh()
+    assert _listed(hub) == _as_listed(items) == _as_listed(items[:2])
+    assert first.thread_id not in {t[0] for t in _listed(hub)}
+
+
+def _entry(_id: str, thread_id, listing, checkpoint_id="1", state="open") -> dict:
+    """An inbox entry as anyone with write access to the database could leave it."""
+    return {
+        "_id": _id,
+        "thread_id": thread_id,
+        "checkpoint_id": checkpoint_id,
+        "state": state,
+        "listing": listing,
+    }
+
+
+def test_forged_and_garbled_listings_are_left_out(hub):
+    now = datetime.now(UTC)
+    good = {"interrupt_id": "i1", "kind": "query", "summary": "x" * 5000, "created_at": now}
+    hub.store.inbox.insert_many(
+        [
+            _entry("a", "ok", [good]),
+            _entry("b", {"$ne": 1}, [good]),
+            _entry("c", "t", [good], checkpoint_id=7),
+            _entry("d", "t", "nope"),
+            _entry("e", "t", [7, {**good, "kind": 3}, {**good, "created_at": "x"}, {"kind": "q"}]),
+            _entry("f", "closed", [good], state="closed"),
+        ]
+    )
+    [ticket] = read_listed(hub.store)
+    assert (ticket.thread_id, ticket.interrupt_id) == ("ok", "i1")
+    assert abs(ticket.created_at - now) < timedelta(milliseconds=1)  # BSON keeps milliseconds
+    assert len(ticket.summary) == SUMMARY_CHARS
+
+
+PREVIEW = """
+import json, sys
+import hitl_tui.console.app
+from hitl_tui.runtime import connect_and_list
+from hitl_tui.settings import Settings
+
+connection, listed = connect_and_list(Settings())
+print(json.dumps([[t.thread_id, t.summary] for t in listed]))
+heavy = ("langchain_core", "langgraph.checkpoint.serde.jsonplus", "langgraph.types")
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def test_the_console_lists_tickets_without_loading_langgraph(hub, cli_env):
+    """The point of listings: `hitl-tui admin` paints them before langchain-core loads."""
+    asked = ask(hub, "Is the VPN down for everyone?")
+    Inbox(hub.store).refresh()
+    done = subprocess.run(
+        [sys.executable, "-c", PREVIEW], env=cli_env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[asked.thread_id, "Is the VPN down for everyone?"]]
+    assert json.loads(done.stderr) == []
+
+
+async def test_forged_listings_show_as_text_open_nothing_and_go_with_the_first_read(
+    hub, monkeypatch
+):
+    """A listing someone forged on a real ticket's entry, and one for a ticket that does not
+    exist: shown (as text) until the desk's first read, which replaces both."""
+    asked = ask(hub, "Why was I billed twice this month?")
+    Inbox(hub.store).refresh()
+    forged = "[bold red]forged[/]\x1b[2J"
+    [entry] = hub.store.inbox.find({"state": "open"})
+    listing = [{**entry["listing"][0], "summary": forged}]
+    hub.store.inbox.update_one({"_id": entry["_id"]}, {"$set": {"listing": listing}})
+    ghost = {"interrupt_id": "g", "kind": "query", "summary": "ghost"}
+    ghost["created_at"] = datetime.now(UTC)
+    hub.store.inbox.insert_one(_entry("ghost", "ghost", [ghost], checkpoint_id="0"))
+
+    release = threading.Event()
+    from hitl_tui import runtime
+
+    build_desk = runtime.build_desk
+
+    def held(*args, **kwargs):
+        assert release.wait(30), "the test never let the desk be built"
+        return build_desk(*args, **kwargs)
+
+    monkeypatch.setattr(runtime, "build_desk", held)
+    app = HitlApp(hub.settings, "admin")  # connects by itself, as `hitl-tui admin` does
+    try:
+        async with app.run_test(size=(140, 30)) as pilot:
+            table = app.query_one(InboxTable)
+            await wait_until(pilot, lambda: table.row_count == 2, what="the listed tickets")
+            cells = " ".join(cell.plain for row in range(2) for cell in table.get_row_at(row))
+            assert "[bold red]forged[/]\\x1b[2J" in cells and "\x1b" not in cells
+            assert "listed, reading" in str(app.query_one("#inbox-count").render())
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.query_one(OperatorPane).ticket is None  # nothing opens on a listing
+
+            release.set()
+            await wait_until(
+                pilot,
+                lambda: "1 pending" in str(app.query_one("#inbox-count").render()),
+                what="the first read",
+            )
+            await wait_until(pilot, lambda: table.row_count == 1, what="the rows replaced")
+            cells = " ".join(cell.plain for cell in table.get_row_at(0))
+            assert asked.thread_id in cells and "Why was I billed twice this month?" in cells
+            assert "forged" not in cells
+    finally:
+        release.set()
