@@ -12,6 +12,7 @@ from bson import ObjectId
 
 from benchmarks.data import clone_threads, object_id_at, shifted_id
 from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.inbox import RESCAN_MARGIN, Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.resume import resume
@@ -134,6 +135,26 @@ def test_undecodable_documents_do_not_break_a_refresh(hub):
     assert _threads(inbox.refresh()) == [good]
     assert _threads(Inbox(hub.store).refresh()) == [good]
     assert "undecodable" in " ".join(inbox.problems["garbled"])
+
+
+def test_a_process_that_cannot_read_a_ticket_leaves_it_to_one_that_can(hub):
+    """A watcher without the graph cannot decrypt its checkpoints: the ticket is not an
+    answered one, so its entry stays open for the console that loads the graph (and the
+    same inbox reads it again once a graph brings its serializer)."""
+    encrypted = "tests.graphs.patterns:encrypted"
+    writer = Hub(hub.settings, graph_spec=encrypted)
+    writer.graph.invoke({}, {"configurable": {"thread_id": "enc-1"}})
+    watcher = Inbox(hub.store)
+    assert watcher.refresh() == [] and watcher.refresh() == []
+    assert "enc-1" in watcher.problems
+    console = Desk(Hub(hub.settings, graph_spec=encrypted))  # as `hitl-tui admin --graph`
+    try:
+        assert _threads(console.pending()) == ["enc-1"]
+        hub.store.serde = console.runtime.store.serde  # this process loads the graph too
+        assert _threads(watcher.refresh()) == ["enc-1"]
+    finally:
+        writer.close()
+        console.close()
 
 
 def test_threads_written_by_another_program_are_found(hub, cli_env):

@@ -17,10 +17,12 @@ from hitl_tui.console.app import HitlApp
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.hitl.conversation import ask
+from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
 from hitl_tui.hitl.listing import SUMMARY_CHARS, read_listed
 from hitl_tui.hitl.resume import resume
+from hitl_tui.runtime import Hub
 from tests.console_helpers import wait_until
 
 
@@ -82,6 +84,25 @@ def test_forged_and_garbled_listings_are_left_out(hub):
     assert (ticket.thread_id, ticket.interrupt_id) == ("ok", "i1")
     assert abs(ticket.created_at - now) < timedelta(milliseconds=1)  # BSON keeps milliseconds
     assert len(ticket.summary) == SUMMARY_CHARS
+
+
+def test_a_graph_that_encrypts_its_checkpoints_keeps_its_tickets_unlisted(settings):
+    """The first read of a console started with `--graph` decodes with the graph's own
+    serializer (before, it read with the default one, failed, and closed the ticket for
+    good); and a listing, plain text, never keeps in the clear what the graph encrypts."""
+    writer = Hub(settings, graph_spec="tests.graphs.patterns:encrypted")
+    console = Desk(Hub(settings, graph_spec="tests.graphs.patterns:encrypted"))
+    try:
+        writer.graph.invoke({}, {"configurable": {"thread_id": "enc-1"}})
+        assert writer.store.checkpoints.find_one({"thread_id": "enc-1"})["type"].endswith("+aes")
+        [item] = console.pending()
+        assert (item.thread_id, item.value) == ("enc-1", "Please provide feedback:")
+        assert console.pending() == [item]
+        assert writer.store.inbox.count_documents({"listing": {"$exists": True}}) == 0
+    finally:
+        writer.connection.client.drop_database(settings.db_name)
+        writer.close()
+        console.close()
 
 
 PREVIEW = """

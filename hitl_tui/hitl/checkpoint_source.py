@@ -36,6 +36,7 @@ class CheckpointSource:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._inbox: Any = None
+        self._graph_tried = False
 
     @property
     def graph_spec(self) -> str | None:
@@ -54,6 +55,17 @@ class CheckpointSource:
 
     def close(self) -> None:
         pass  # the runtime's connection is the desk's to close
+
+    def _read_with_the_graph(self) -> None:
+        """With --graph, tickets are read with its serializer from the first read on: it
+        may be the only one that reads them (one that encrypts). A graph that does not load
+        was reported where it was asked for; listing goes on without it."""
+        if self.runtime.graph_spec and not self._graph_tried:
+            self._graph_tried = True
+            try:
+                self.load()
+            except UsageError:
+                pass
 
     # -- listing and reading ----------------------------------------------------------
     @property
@@ -82,6 +94,7 @@ class CheckpointSource:
         on_progress: Callable[[Any], None] | None = None,
         on_partial: Callable[[list[Any]], None] | None = None,
     ) -> list[PendingInterrupt]:
+        self._read_with_the_graph()
         return self.inbox.refresh(
             decode_limit=decode_limit, on_progress=on_progress, on_partial=on_partial
         )

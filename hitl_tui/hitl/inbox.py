@@ -34,7 +34,7 @@ from pymongo import UpdateOne
 
 from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
-from hitl_tui.hitl.listing import LISTED_OLDEST, listing_of
+from hitl_tui.hitl.listing import LISTED_OLDEST, listing_of, may_list
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
 from hitl_tui.hitl.ticket_reads import read_tickets
@@ -84,6 +84,7 @@ class Inbox:
         self.progress: Progress | None = None
         self._exact: bool | None = None  # whether tickets can be read by checkpoint id
         self.scanned = 0  # documents the last refresh read from MongoDBSaver's collections
+        self._reader: object = None  # the serializer the cached decodes were made with
 
     def refresh(
         self,
@@ -104,6 +105,9 @@ class Inbox:
         touched, stale, open_entries = self._sync(
             whole=decode_limit is None, on_progress=on_progress
         )
+        if self.store.reader is not self._reader:  # a graph brought its serializer: read again
+            self._reader = self.store.reader
+            stale |= {thread for (thread, _), found in self._decoded.items() if not found}
         for key in list(self._decoded):
             if (
                 touched.get(key, self._write_counts.get(key)) != self._write_counts.get(key)
@@ -163,8 +167,11 @@ class Inbox:
     def _keep_listed(self, live: set[tuple[str, str]], open_entries: list[dict]) -> None:
         """List the oldest open tickets on their entries, where the listing is not this
         decode's already (see hitl.listing): a handful of writes when tickets come or go."""
+        if not may_list(self.store):  # asked each time: a graph loaded later may encrypt
+            return
         entries = {(entry["thread_id"], entry["checkpoint_id"]): entry for entry in open_entries}
-        oldest = sorted((key for key in live if key in entries), key=lambda key: key[::-1])
+        listable = (key for key in live if key in entries and self._decoded[key])
+        oldest = sorted(listable, key=lambda key: key[::-1])
         requests = [
             UpdateOne(
                 {"_id": entries[key]["_id"], "state": "open"},
@@ -182,15 +189,18 @@ class Inbox:
         return self._exact
 
     def _decode(self, key: tuple[str, str], doc: dict, writes: list[dict]) -> bool:
-        """Decode an entry's checkpoint; False when nothing on it waits for a human."""
+        """Decode an entry's checkpoint; False when nothing on it waits for a human (an
+        unreadable one may: it is kept, with no tickets, until it changes)."""
         thread_id = key[0]
         snapshot = snapshot_of(self.store, thread_id, doc, writes)
         if snapshot.problems:
             self.problems[thread_id] = snapshot.problems
         else:
             self.problems.pop(thread_id, None)
-        if not snapshot.pending:
+        if not snapshot.pending and not snapshot.problems:
             return False
+        # A checkpoint this process cannot read (another program's types, a serializer that
+        # encrypts) is no answered ticket: its entry stays open for one that can read it.
         self._decoded[key] = snapshot.pending
         self._write_counts[key] = snapshot.write_count
         return True

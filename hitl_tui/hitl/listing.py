@@ -6,6 +6,9 @@ of a console's cold start. So whichever process decodes a ticket writes a few pl
 open tickets, a screenful and more. A console paints those at once, before LangGraph is
 loaded, and replaces them with the decoded tickets a moment later.
 
+Nothing is listed where checkpoints are encrypted: a listing is plain text, and would
+keep in the clear what the graph's serializer encrypts at rest.
+
 A listing is a preview and nothing more: no decision is taken on it (the console opens
 decoded tickets only), a stale or forged one lasts until the decoded inbox replaces it,
 and its text is data like any other, shown through the one sanitizer.
@@ -20,30 +23,18 @@ from typing import Any
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.kinds import kind_named
 from hitl_tui.hitl.store import Store, validate_thread_id
+from hitl_tui.hitl.ticket_row import TicketRow
 
 LISTED_OLDEST = 100  # open tickets kept listed, oldest first
 SUMMARY_CHARS = 200  # a listing's summary is one table cell, never a payload
 UNSUMMARISABLE = "(cannot summarise this payload)"
 
 
-@dataclass
-class ListedTicket:
+@dataclass(kw_only=True)
+class ListedTicket(TicketRow):
     """A ticket as its listing shows it: enough for an inbox row, nothing to decide on."""
 
-    thread_id: str
-    interrupt_id: str
-    kind: str
     summary: str
-    created_at: datetime
-    checkpoint_id: str
-    claimed_by: str | None = None
-    claimed_at: datetime | None = None
-    claim_state: str | None = None
-    due_at: datetime | None = None
-    interrupted_attempt: dict | None = None
-
-    def age_seconds(self, now: datetime | None = None) -> float:
-        return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
 
 
 def summary_of(item: Any) -> str:
@@ -55,6 +46,13 @@ def summary_of(item: Any) -> str:
         return kind_named(item.kind).summary(item.value)
     except Exception:
         return UNSUMMARISABLE
+
+
+def may_list(store: Store) -> bool:
+    """Whether listings may be written: not when the checkpoints are read decrypted."""
+    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+
+    return not isinstance(store.reader, EncryptedSerializer)
 
 
 def listing_of(pending: list[Any]) -> list[dict]:
@@ -107,7 +105,12 @@ def _tickets_of(entry: dict) -> list[ListedTicket]:
             created_at = created_at.replace(tzinfo=UTC)
         tickets.append(
             ListedTicket(
-                thread_id, interrupt_id, kind, summary[:SUMMARY_CHARS], created_at, checkpoint_id
+                thread_id=thread_id,
+                interrupt_id=interrupt_id,
+                kind=kind,
+                summary=summary[:SUMMARY_CHARS],
+                created_at=created_at,
+                checkpoint_id=checkpoint_id,
             )
         )
     return tickets

@@ -21,31 +21,19 @@ from hitl_tui.hitl.jsonsafe import to_jsonable
 from hitl_tui.hitl.kinds import kind_of
 from hitl_tui.hitl.latest import latest_checkpoint
 from hitl_tui.hitl.store import Store
+from hitl_tui.hitl.ticket_row import TicketRow
 
 
-@dataclass
-class PendingInterrupt:
+@dataclass(kw_only=True)
+class PendingInterrupt(TicketRow):
     """One interrupt waiting for a human, decoded and ready to show."""
 
-    thread_id: str
-    interrupt_id: str
-    kind: str
     value: Any
     tool_calls: list[dict]
-    created_at: datetime
-    checkpoint_id: str
     task_id: str
     node: str
-    claimed_by: str | None = None
-    claimed_at: datetime | None = None
-    claim_state: str | None = None
     # The JSON schema the graph checks the answer against (`interrupt(response_schema=…)`).
     response_schema: Any = None
-    due_at: datetime | None = None  # set by hitl.sla.stamp where HITL_SLA gives a deadline
-    interrupted_attempt: dict | None = None
-
-    def age_seconds(self, now: datetime | None = None) -> float:
-        return max(0.0, ((now or datetime.now(UTC)) - self.created_at).total_seconds())
 
     def as_json(self, now: datetime | None = None) -> dict:
         return {
