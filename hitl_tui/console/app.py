@@ -33,7 +33,7 @@ from hitl_tui.console.messages import (
 )
 from hitl_tui.console.operator_pane import OperatorPane
 from hitl_tui.console.palette import HitlCommands
-from hitl_tui.console.render import plain
+from hitl_tui.console.render import load_highlighter, plain
 from hitl_tui.console.start_up_gc import START_UP_LIMIT_SECONDS, StartUpCollector
 from hitl_tui.console.status_bar import StatusBar
 from hitl_tui.hitl.safe_text import visible
@@ -149,6 +149,7 @@ class HitlApp(App):
         """Compile the graph ahead of the first question or answer, once the screen shows.
         A graph that fails here (it was checked before the app started) is reported by the
         worker-error handler, not as a lost database."""
+        load_highlighter()
         try:
             self.desk.load_graph()
         finally:

@@ -18,6 +18,12 @@ def plain(text: object, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
+def load_highlighter() -> None:
+    """Import Pygments ahead of the first ticket, from a worker: the console paints its
+    first inbox without it, and importing it on the UI thread would stall the screen."""
+    import rich.syntax  # noqa: F401
+
+
 def json_view(value: Any, width: int | None = None) -> Syntax:
     """Highlighted JSON, on one line when it fits in `width`, else indented. dumps
     escapes control characters, so the text is safe."""
