@@ -192,6 +192,22 @@ async def test_a_bug_in_a_worker_is_not_a_lost_database(hub):
         assert app.query_one(StatusBar).connection == "connected"
 
 
+def test_a_repeated_failure_is_said_once_per_silence_wherever_the_clock_is():
+    """Counted from when it was said: counting in fixed windows said it twice when two
+    failures a moment apart straddled a window's edge."""
+    from hitl_tui.console.worker_errors import RepeatSilencer
+
+    silencer = RepeatSilencer(silence=30.0)
+    said = [silencer.should_say(line, now) for line, now in [
+        ("KeyError: urgency", 29.9),
+        ("KeyError: urgency", 30.1),
+        ("database lost", 31.0),
+        ("KeyError: urgency", 59.8),
+        ("KeyError: urgency", 61.0),
+    ]]  # fmt: skip
+    assert said == [True, False, True, True, False]
+
+
 def test_collection_waits_during_start_up_then_freezes_once():
     from hitl_tui.console.start_up_gc import StartUpCollector
 

@@ -36,11 +36,11 @@ from hitl_tui.console.palette import HitlCommands
 from hitl_tui.console.render import load_highlighter, plain
 from hitl_tui.console.start_up_gc import START_UP_LIMIT_SECONDS, StartUpCollector
 from hitl_tui.console.status_bar import StatusBar
+from hitl_tui.console.worker_errors import RepeatSilencer
 from hitl_tui.hitl.safe_text import visible
 from hitl_tui.settings import Settings
 
 MAX_BACKOFF_SECONDS = 15.0
-REPEAT_SILENCE_SECONDS = 30.0  # the same background failure is shown once per this long
 
 
 CHAT = "ChatPane"  # queried by type name: the class is imported only when composed
@@ -91,7 +91,7 @@ class HitlApp(App):
         self._inbox_complete = False
         self._start_up: set[str] = set()
         self._collector = StartUpCollector()
-        self._last_failure: tuple[str, float] | None = None
+        self._failures = RepeatSilencer()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
@@ -264,10 +264,8 @@ class HitlApp(App):
         from hitl_tui.errors import user_message
 
         line = user_message(error)
-        now = time.monotonic()
-        if self._last_failure == (line, now // REPEAT_SILENCE_SECONDS):
+        if not self._failures.should_say(line, time.monotonic()):
             return  # a poller failing the same way each time: said once is enough
-        self._last_failure = (line, now // REPEAT_SILENCE_SECONDS)
         self.notify(
             f"Something failed in the background: {line}. "
             "The console keeps running; try again.",
