@@ -27,7 +27,7 @@ def load_highlighter() -> None:
 def json_view(value: Any, width: int | None = None) -> Syntax:
     """Highlighted JSON, on one line when it fits in `width`, else indented. dumps
     escapes control characters, so the text is safe."""
-    from rich.syntax import Syntax  # Pygments: loaded with the first ticket, not at start-up
+    from rich.syntax import Syntax  # Pygments: imported ahead by load_highlighter
 
     text = dumps(value)
     return Syntax(
