@@ -179,3 +179,35 @@ async def test_forged_listings_show_as_text_open_nothing_and_go_with_the_first_r
             assert "forged" not in cells
     finally:
         release.set()
+
+
+async def test_hostile_listings_reach_the_terminal_as_text_only(hub, monkeypatch):
+    """Every attack in a forged listing's thread id, kind and summary: the bytes the
+    console writes while it shows listed rows hold no raw control character."""
+    from tests.test_hostile_surfaces import EVERY_ATTACK, RecordingDriver, raw_leaks
+
+    shown = {"interrupt_id": "i", "kind": EVERY_ATTACK, "summary": EVERY_ATTACK}
+    shown["created_at"] = datetime.now(UTC)
+    hub.store.inbox.insert_one(_entry("forged", f"t{EVERY_ATTACK}", [shown]))
+    release = threading.Event()
+    from hitl_tui import runtime
+
+    build_desk = runtime.build_desk
+    monkeypatch.setattr(
+        runtime, "build_desk", lambda *a, **k: release.wait(30) and build_desk(*a, **k)
+    )
+    RecordingDriver.written = []
+    app = HitlApp(hub.settings, "admin")
+    app.driver_class = RecordingDriver
+    try:
+        async with app.run_test(headless=False, size=(160, 45)) as pilot:
+            table = app.query_one(InboxTable)
+            await wait_until(pilot, lambda: table.row_count == 1, what="the listed ticket")
+            await pilot.pause(0.3)
+            written = "".join(RecordingDriver.written)
+            assert "listed, reading" in written
+            assert not raw_leaks(written), raw_leaks(written)
+            release.set()
+            await wait_until(pilot, lambda: table.row_count == 0, what="the first read")
+    finally:
+        release.set()
