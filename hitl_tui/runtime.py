@@ -27,6 +27,9 @@ class Hub:
         self.graph_spec = graph_spec
         self.connection = connection or connect(settings)
         self.store = Store(self.connection.client, settings.db_name)
+        # Made now (they are made on first use): a bad LANGGRAPH_AES_KEY is refused here,
+        # where the console says so and retries, not in every later read.
+        self.store.reader  # noqa: B018
         if settings.audit_key is not None:  # the audit chain's links become HMACs
             self.store.audit_key = settings.audit_key.get_secret_value().encode()
         # Our own collections always; MongoDBSaver's only on the embedded server, which is

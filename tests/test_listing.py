@@ -13,6 +13,8 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
+from textual.app import App
+
 from hitl_tui.console.app import HitlApp
 from hitl_tui.console.inbox_table import InboxTable
 from hitl_tui.console.operator_pane import OperatorPane
@@ -20,7 +22,7 @@ from hitl_tui.hitl.conversation import ask
 from hitl_tui.hitl.desk import Desk
 from hitl_tui.hitl.inbox import Inbox
 from hitl_tui.hitl.kinds import RESPOND, Decision
-from hitl_tui.hitl.listing import SUMMARY_CHARS, read_listed
+from hitl_tui.hitl.listing import PER_ENTRY, SUMMARY_CHARS, ListedTicket, read_listed
 from hitl_tui.hitl.resume import resume
 from hitl_tui.runtime import Hub
 from tests.console_helpers import wait_until
@@ -54,6 +56,8 @@ def test_a_refresh_lists_the_oldest_open_tickets_and_drops_answered_ones(hub, mo
     items = inbox.refresh()
     assert _listed(hub) == _as_listed(items) == _as_listed(items[:2])
     assert first.thread_id not in {t[0] for t in _listed(hub)}
+    closed = hub.store.inbox.find_one({"thread_id": first.thread_id})
+    assert closed["state"] == "closed" and "listing" not in closed and "listed" not in closed
 
 
 def _entry(_id: str, thread_id, listing, checkpoint_id="1", state="open") -> dict:
@@ -64,6 +68,7 @@ def _entry(_id: str, thread_id, listing, checkpoint_id="1", state="open") -> dic
         "checkpoint_id": checkpoint_id,
         "state": state,
         "listing": listing,
+        "listed": "forged",
     }
 
 
@@ -72,14 +77,18 @@ def test_forged_and_garbled_listings_are_left_out(hub):
     good = {"interrupt_id": "i1", "kind": "query", "summary": "x" * 5000, "created_at": now}
     hub.store.inbox.insert_many(
         [
-            _entry("a", "ok", [good]),
+            _entry("a", "ok", [good, good]),  # the same ticket twice: a duplicate row key
             _entry("b", {"$ne": 1}, [good]),
             _entry("c", "t", [good], checkpoint_id=7),
             _entry("d", "t", "nope"),
             _entry("e", "t", [7, {**good, "kind": 3}, {**good, "created_at": "x"}, {"kind": "q"}]),
             _entry("f", "closed", [good], state="closed"),
+            _entry("g", "t", [{**good, "kind": "k" * 201}, {**good, "interrupt_id": "i" * 201}]),
+            _entry("h", "many", [{**good, "interrupt_id": f"i{n}"} for n in range(50)]),
         ]
     )
+    assert len([t for t in read_listed(hub.store) if t.thread_id == "many"]) == PER_ENTRY
+    hub.store.inbox.delete_one({"_id": "h"})
     [ticket] = read_listed(hub.store)
     assert (ticket.thread_id, ticket.interrupt_id) == ("ok", "i1")
     assert abs(ticket.created_at - now) < timedelta(milliseconds=1)  # BSON keeps milliseconds
@@ -157,15 +166,19 @@ async def test_forged_listings_show_as_text_open_nothing_and_go_with_the_first_r
     monkeypatch.setattr(runtime, "build_desk", held)
     app = HitlApp(hub.settings, "admin")  # connects by itself, as `hitl-tui admin` does
     try:
-        async with app.run_test(size=(140, 30)) as pilot:
+        async with app.run_test(size=(140, 30), notifications=True) as pilot:
             table = app.query_one(InboxTable)
             await wait_until(pilot, lambda: table.row_count == 2, what="the listed tickets")
             cells = " ".join(cell.plain for row in range(2) for cell in table.get_row_at(row))
             assert "[bold red]forged[/]\\x1b[2J" in cells and "\x1b" not in cells
             assert "listed, reading" in str(app.query_one("#inbox-count").render())
             await pilot.press("enter")
-            await pilot.pause()
+            await wait_until(pilot, lambda: _toasts(app, "Reading the inbox"), what="the hint")
             assert app.query_one(OperatorPane).ticket is None  # nothing opens on a listing
+            await pilot.press("slash", *"ghost")
+            await wait_until(pilot, lambda: "1 of 2 listed" in _count(app), what="the filter")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: "2 listed, reading" in _count(app), what="no filter")
 
             release.set()
             await wait_until(
@@ -186,7 +199,8 @@ async def test_hostile_listings_reach_the_terminal_as_text_only(hub, monkeypatch
     console writes while it shows listed rows hold no raw control character."""
     from tests.test_hostile_surfaces import EVERY_ATTACK, RecordingDriver, raw_leaks
 
-    shown = {"interrupt_id": "i", "kind": EVERY_ATTACK, "summary": EVERY_ATTACK}
+    kind = EVERY_ATTACK[:SUMMARY_CHARS]  # a longer kind is left out whole
+    shown = {"interrupt_id": "i", "kind": kind, "summary": EVERY_ATTACK}
     shown["created_at"] = datetime.now(UTC)
     hub.store.inbox.insert_one(_entry("forged", f"t{EVERY_ATTACK}", [shown]))
     release = threading.Event()
@@ -211,3 +225,73 @@ async def test_hostile_listings_reach_the_terminal_as_text_only(hub, monkeypatch
             await wait_until(pilot, lambda: table.row_count == 0, what="the first read")
     finally:
         release.set()
+
+
+def _count(app) -> str:
+    return str(app.query_one("#inbox-count").render())
+
+
+def _toasts(app, containing: str) -> list[str]:
+    return [n.message for n in app._notifications if containing in n.message]
+
+
+def test_a_date_at_the_calendars_end_has_no_deadline():
+    """A listing (or a checkpoint) may carry any date: the SLA arithmetic must not
+    overflow on the UI thread, where listed rows are ranked."""
+    from hitl_tui.hitl.sla import parse_sla
+
+    policy = parse_sla("query=15m")
+    assert policy.due_at("query", datetime(9999, 12, 31, 23, 59, tzinfo=UTC)) is None
+    now = datetime.now(UTC)
+    assert policy.due_at("query", now) == now + timedelta(minutes=15)
+
+
+class _TableApp(App):
+    def clock(self) -> datetime:
+        return datetime.now(UTC)
+
+    def compose(self):
+        yield InboxTable()
+
+
+async def test_the_cursor_returns_to_its_ticket_beyond_the_first_rows():
+    """Rows come a chunk per turn: redrawing every row (as the first read after listed
+    rows does) must wait for the cursor's row rather than ask for one not there yet."""
+    now = datetime.now(UTC)
+    items = [
+        ListedTicket(
+            thread_id=f"t-{n:03d}",
+            interrupt_id="i",
+            kind="query",
+            summary=f"question {n}",
+            created_at=now,
+            checkpoint_id=f"c{n:03d}",
+        )
+        for n in range(250)
+    ]
+    app = _TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(InboxTable)
+        table.show_items(items, now)
+        await wait_until(pilot, lambda: table.row_count == 250, what="every row")
+        table.move_cursor(row=200)
+        await pilot.pause()
+        chosen = table.selected_key
+        table.show_items(items, now, start_over=True)
+        await wait_until(pilot, lambda: table.row_count == 250, what="every row again")
+        await wait_until(pilot, lambda: table.selected_key == chosen, what="the cursor back")
+        assert chosen.startswith("t-200")
+
+
+async def test_a_bad_encryption_key_is_said_at_connect_not_in_every_read(hub, monkeypatch):
+    """Serializers are made on first use; a key LangGraph refuses must still stop the desk
+    (the banner says it and the console retries) rather than fail each later read."""
+    monkeypatch.setenv("LANGGRAPH_AES_KEY", "short")
+    app = HitlApp(hub.settings, "admin")
+    async with app.run_test(size=(140, 30)) as pilot:
+        banner = app.query_one("#banner")
+        await wait_until(
+            pilot,
+            lambda: banner.display and "LANGGRAPH_AES_KEY" in str(banner.render()),
+            what="the banner",
+        )

@@ -65,6 +65,7 @@ class InboxTable(DataTable):
         self._columns: tuple = COLUMNS
         self._claims: dict[str, str] = {}
         self._generation = 0
+        self._cursor_to: str | None = None  # the ticket the cursor returns to (show_items)
 
     def on_mount(self) -> None:
         self._add_columns(COLUMNS, MIN_SUMMARY)
@@ -137,8 +138,17 @@ class InboxTable(DataTable):
                 if "claim" in self._column_keys:
                     self.update_cell(key, "claim", plain(claim, "yellow"))
                 self._claims[key] = claim
-        if selected in self.items and self.selected_key != selected:
-            self.move_cursor(row=self.get_row_index(selected))
+        self._cursor_to = selected if selected in self.items else None
+        self._keep_cursor()
+
+    def _keep_cursor(self) -> None:
+        """Put the cursor back on its ticket once that row is on screen again: rows come a
+        chunk per turn, and the ticket may be in a later chunk."""
+        key = self._cursor_to
+        if key is not None and key in self.rows:
+            self._cursor_to = None
+            if self.selected_key != key:
+                self.move_cursor(row=self.get_row_index(key))
 
     def _add_rows(self, rows: list[tuple[Any, str]], now: datetime, generation: int) -> None:
         """Add rows a chunk per turn of the event loop, so thousands never freeze the screen.
@@ -149,6 +159,7 @@ class InboxTable(DataTable):
             cells = self._cells(item, now)
             self.add_row(*(cells[column] for column in self._column_keys), key=key)
             self._claims[key] = _claim_text(item)
+        self._keep_cursor()
         if len(rows) > ROWS_PER_TURN:
             rest = rows[ROWS_PER_TURN:]
             self.set_timer(0.001, lambda: self._add_rows(rest, now, generation))

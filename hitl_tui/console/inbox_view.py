@@ -57,7 +57,7 @@ class InboxView(Vertical):
         replaces every row with the decoded tickets."""
         self.table.show_items(items, now)
         self._listed = True
-        self.query_one("#inbox-count", Label).update(f"{len(items)} listed, reading…")
+        self._show_count()
 
     def show_progress(self, progress: Any) -> None:
         """While an unseen history is read, how far, in checkpoints and tickets found."""
@@ -81,10 +81,18 @@ class InboxView(Vertical):
     def tick(self, now: datetime) -> None:
         self.table.tick(now)
 
+    @property
+    def listed(self) -> bool:
+        """Whether the rows come from listings (hitl.listing), not yet from a read."""
+        return self._listed
+
     def _show_count(self) -> None:
         table = self.table
         shown, total = len(table.items), table.total
-        text = f"{total} pending" if shown == total else f"{shown} of {total} shown"
+        if self._listed:
+            text = f"{total} listed, reading…" if shown == total else f"{shown} of {total} listed"
+        else:
+            text = f"{total} pending" if shown == total else f"{shown} of {total} shown"
         self.query_one("#inbox-count", Label).update(text)
 
     # -- the filter -----------------------------------------------------------------------

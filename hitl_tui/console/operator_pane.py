@@ -295,6 +295,9 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
 
     def open_ticket(self, key: str) -> None:
         session = self.session
+        if self._view.listed:
+            self.notify("Reading the inbox: tickets open once it is read.", markup=False)
+            return
         if session is None or key not in session.latest or session.sending:
             return
         if session.holds_claim(key):
@@ -407,8 +410,8 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
             self.release(key)
 
     def release(self, key: str) -> None:
-        if self.session is None:
-            return
+        if self.session is None or key not in self.session.latest:
+            return  # a listed row (hitl.listing) is no ticket yet
         if (claim := self.session.give_back(key)) is not None:
             self._release(claim)
             self._show_head()

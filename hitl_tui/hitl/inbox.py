@@ -34,7 +34,7 @@ from pymongo import UpdateOne
 
 from hitl_tui.hitl.first_look import ByChildren, FirstLook, Progress, Walk
 from hitl_tui.hitl.langgraph_compat import INTERRUPT
-from hitl_tui.hitl.listing import LISTED_OLDEST, listing_of, may_list
+from hitl_tui.hitl.listing import LISTED_OLDEST, fingerprint, listing_of, may_list
 from hitl_tui.hitl.snapshot import PendingInterrupt, snapshot_of
 from hitl_tui.hitl.store import Store
 from hitl_tui.hitl.ticket_reads import read_tickets
@@ -172,14 +172,16 @@ class Inbox:
         entries = {(entry["thread_id"], entry["checkpoint_id"]): entry for entry in open_entries}
         listable = (key for key in live if key in entries and self._decoded[key])
         oldest = sorted(listable, key=lambda key: key[::-1])
-        requests = [
-            UpdateOne(
-                {"_id": entries[key]["_id"], "state": "open"},
-                {"$set": {"listing": listing_of(self._decoded[key]), "listed": count}},
-            )
-            for key in oldest[:LISTED_OLDEST]
-            if entries[key].get("listed") != (count := self._write_counts[key])
-        ]
+        requests = []
+        for key in oldest[:LISTED_OLDEST]:
+            listing = listing_of(self._decoded[key])
+            if entries[key].get("listed") != (mark := fingerprint(listing)):
+                requests.append(
+                    UpdateOne(
+                        {"_id": entries[key]["_id"], "state": "open"},
+                        {"$set": {"listing": listing, "listed": mark}},
+                    )
+                )
         if requests:
             self.store.inbox.bulk_write(requests, ordered=False)
 
@@ -197,7 +199,7 @@ class Inbox:
             self.problems[thread_id] = snapshot.problems
         else:
             self.problems.pop(thread_id, None)
-        if not snapshot.pending and not snapshot.problems:
+        if not snapshot.pending and not snapshot.unreadable:
             return False
         # A checkpoint this process cannot read (another program's types, a serializer that
         # encrypts) is no answered ticket: its entry stays open for one that can read it.
@@ -347,7 +349,10 @@ class Inbox:
 
     def _close_ids(self, ids: list) -> None:
         if ids:
-            self.store.inbox.update_many({"_id": {"$in": ids}}, {"$set": {"state": "closed"}})
+            self.store.inbox.update_many(  # a closed entry keeps no listing (hitl.listing)
+                {"_id": {"$in": ids}},
+                {"$set": {"state": "closed"}, "$unset": {"listing": "", "listed": ""}},
+            )
 
     def _breakpoint_candidates(
         self, newest: dict[str, str], touched: dict[tuple[str, str], int]

@@ -16,9 +16,13 @@ and its text is data like any other, shown through the one sanitizer.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from bson.errors import InvalidBSON
 
 from hitl_tui.errors import UsageError
 from hitl_tui.hitl.kinds import kind_named
@@ -26,6 +30,7 @@ from hitl_tui.hitl.store import Store, validate_thread_id
 from hitl_tui.hitl.ticket_row import TicketRow
 
 LISTED_OLDEST = 100  # open tickets kept listed, oldest first
+PER_ENTRY = 20  # tickets shown of one entry (one checkpoint's parallel interrupts)
 SUMMARY_CHARS = 200  # a listing's summary is one table cell, never a payload
 UNSUMMARISABLE = "(cannot summarise this payload)"
 
@@ -49,14 +54,16 @@ def summary_of(item: Any) -> str:
 
 
 def may_list(store: Store) -> bool:
-    """Whether listings may be written: not when the checkpoints are read decrypted."""
-    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+    """Whether listings may be written: only where checkpoints are read with LangGraph's
+    plain serializer. Not with `EncryptedSerializer`, nor with a serializer of a graph's
+    own, which may encrypt in a way of its own."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-    return not isinstance(store.reader, EncryptedSerializer)
+    return isinstance(store.reader, JsonPlusSerializer)
 
 
 def listing_of(pending: list[Any]) -> list[dict]:
-    """What an entry keeps of its decoded tickets."""
+    """What an entry keeps of its decoded tickets (see `fingerprint`)."""
     return [
         {
             "interrupt_id": item.interrupt_id,
@@ -68,16 +75,30 @@ def listing_of(pending: list[Any]) -> list[dict]:
     ]
 
 
+def fingerprint(listing: list[dict]) -> str:
+    """What an entry's `listed` field holds: a listing is written again only when this
+    changes (another decode, another graph's kinds), not on every refresh."""
+    text = json.dumps(listing, default=str, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 def read_listed(store: Store) -> list[ListedTicket]:
-    """The listed open tickets, oldest first. Entries written by anyone but hitl-tui (a
-    wrong type, a missing field, an unusable thread id) are left out, never a crash."""
-    entries = store.inbox.find(
-        {"state": "open", "listing": {"$exists": True}},
+    """The listed open tickets of the oldest listed entries, oldest first, each once.
+    Entries written by anyone but hitl-tui (a wrong type, a missing field, an unusable
+    thread id, a date out of range, a ticket twice) are left out, never a crash."""
+    found = store.inbox.find(  # served by the sparse index on `listed`
+        {"listed": {"$exists": True}, "state": "open"},
         {"thread_id": 1, "checkpoint_id": 1, "listing": 1},
-    ).limit(2 * LISTED_OLDEST)
-    tickets = [ticket for entry in entries for ticket in _tickets_of(entry)]
-    tickets.sort(key=lambda t: (t.checkpoint_id, t.thread_id, t.interrupt_id))
-    return tickets
+    )
+    try:
+        entries = list(found.sort("checkpoint_id", 1).limit(LISTED_OLDEST))
+    except InvalidBSON:  # a date the driver cannot represent: nothing to preview
+        return []
+    tickets = {}
+    for entry in entries:
+        for ticket in _tickets_of(entry)[:PER_ENTRY]:
+            tickets.setdefault((ticket.thread_id, ticket.interrupt_id), ticket)
+    return sorted(tickets.values(), key=lambda t: (t.checkpoint_id, t.thread_id, t.interrupt_id))
 
 
 def _tickets_of(entry: dict) -> list[ListedTicket]:
@@ -98,6 +119,8 @@ def _tickets_of(entry: dict) -> list[ListedTicket]:
             shown.get(k) for k in ("interrupt_id", "kind", "summary", "created_at")
         )
         if not all(isinstance(v, str) for v in (interrupt_id, kind, summary)):
+            continue
+        if len(interrupt_id) > SUMMARY_CHARS or len(kind) > SUMMARY_CHARS:
             continue
         if not isinstance(created_at, datetime):
             continue

@@ -62,7 +62,12 @@ class SlaPolicy:
 
     def due_at(self, kind: str, created_at: datetime) -> datetime | None:
         seconds = self.allowance(kind)
-        return None if seconds is None else created_at + timedelta(seconds=seconds)
+        if seconds is None:
+            return None
+        try:
+            return created_at + timedelta(seconds=seconds)
+        except OverflowError:  # created at the calendar's end: no deadline can follow
+            return None
 
 
 def parse_sla(text: str | None) -> SlaPolicy:

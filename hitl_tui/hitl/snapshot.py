@@ -64,6 +64,7 @@ class ThreadSnapshot:
     pending: list[PendingInterrupt]
     problems: list[str] = field(default_factory=list)
     write_count: int = 0  # writes attached to this checkpoint when it was read
+    unreadable: bool = False  # part of it could not be decoded by this process
 
     def source_fields(self) -> dict:
         """What a source adds to `show --json` (the Agent Server: status, graph, assistant)."""
@@ -128,6 +129,7 @@ def snapshot_of(
             for raw in view.interrupts
         ]
     problems = view.problems
+    unreadable = bool(problems)  # before the notes: a note decodes, an unreadable part not
     if not view.writes and not pending:
         stop = breakpoint_of(store, view)
         if stop is not None:
@@ -156,6 +158,7 @@ def snapshot_of(
         pending=pending,
         problems=problems,
         write_count=len(view.writes),
+        unreadable=unreadable,
     )
 
 

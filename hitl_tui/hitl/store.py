@@ -142,6 +142,8 @@ class Store:
             (self.claims, [("updated_at", ASCENDING)], {}),
             (self.inbox, [("state", ASCENDING), ("thread_id", ASCENDING)], {}),
             (self.inbox, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
+            # The listed entries (hitl.listing): a start-up reads them without the others.
+            (self.inbox, [("listed", ASCENDING)], {"sparse": True}),
             (self.claims, [("state", ASCENDING), ("expires_at", ASCENDING)], {}),
             (self.claims, [("thread_id", ASCENDING), ("state", ASCENDING)], {}),
             (self.audit, [("thread_id", ASCENDING), ("started_at", ASCENDING)], {}),
