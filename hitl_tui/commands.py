@@ -136,13 +136,11 @@ class _FirstLookProgress:
 
 def pending_command(settings: Settings, args: argparse.Namespace, graph: str | None) -> int:
     from hitl_tui.hitl.kinds import kind_named
-    from hitl_tui.hitl.sla import by_urgency, stamp
+    from hitl_tui.hitl.sla import ranked
 
     with open_desk(settings, graph) as desk:
         _load_graph_for_listing(desk)
-        items = by_urgency(
-            stamp(desk.pending(on_progress=_FirstLookProgress()), settings.sla_policy)
-        )
+        items = ranked(desk.pending(on_progress=_FirstLookProgress()), settings.sla_policy)
         problems = desk.problems
     if args.json:
         output.json_line([item.as_json() for item in items])

@@ -47,7 +47,7 @@ from hitl_tui.db.client import is_database_error
 from hitl_tui.errors import HitlError, user_message
 from hitl_tui.hitl.kinds import APPROVE, CONTINUE, EDIT, JSON, REJECT, RESPOND, Decision, kind_named
 from hitl_tui.hitl.safe_text import one_line, visible
-from hitl_tui.hitl.sla import OverdueTracker, by_urgency, stamp
+from hitl_tui.hitl.sla import OverdueTracker, ranked
 
 DECODE_BATCH = 5000  # new tickets decoded per refresh, shown as they come (oldest first)
 DETAIL_DELAY = 0.12  # seconds the cursor rests before the ticket's detail is loaded
@@ -124,7 +124,7 @@ class OperatorPane(PassesWorkerErrorsUp, Vertical):
         """The listed tickets, until the first read replaces them; nothing opens on them."""
         if self.session is None:
             policy = self.app.settings.sla_policy
-            self._view.show_listed(by_urgency(stamp(items, policy)), self.app.clock())
+            self._view.show_listed(ranked(items, policy), self.app.clock())
 
     def request_refresh(self) -> None:
         """Refresh now, or right after the refresh in flight: refreshes never overlap."""

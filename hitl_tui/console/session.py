@@ -15,7 +15,7 @@ from typing import Any
 
 from hitl_tui.console.ticket import OpenTicket
 from hitl_tui.errors import ConflictError
-from hitl_tui.hitl.sla import by_urgency, stamp
+from hitl_tui.hitl.sla import ranked
 
 SEPARATOR = "\x1f"
 
@@ -75,12 +75,8 @@ class OperatorSession:
         """Calls the database: every pending ticket, most urgent first; `on_partial` is
         given the list so far while a long read goes on."""
         policy = self.desk.settings.sla_policy
-
-        def ranked(items: list[Any]) -> list[Any]:
-            return by_urgency(stamp(items, policy))
-
-        partial = None if on_partial is None else lambda items: on_partial(ranked(items))
-        return ranked(self.desk.pending(decode_limit=decode_limit, on_partial=partial))
+        partial = None if on_partial is None else lambda items: on_partial(ranked(items, policy))
+        return ranked(self.desk.pending(decode_limit=decode_limit, on_partial=partial), policy)
 
     def apply(self, items: list[Any], read: int, complete: bool = True) -> InboxChange:
         """Take in what read number `read` found, and keep the open ticket truthful: closed

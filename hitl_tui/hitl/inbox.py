@@ -85,6 +85,7 @@ class Inbox:
         self._exact: bool | None = None  # whether tickets can be read by checkpoint id
         self.scanned = 0  # documents the last refresh read from MongoDBSaver's collections
         self._reader: object = None  # the serializer the cached decodes were made with
+        self._listed: set[tuple[str, str]] = set()  # decodes this process has listed
 
     def refresh(
         self,
@@ -113,7 +114,7 @@ class Inbox:
                 touched.get(key, self._write_counts.get(key)) != self._write_counts.get(key)
                 or key[0] in stale
             ):
-                del self._decoded[key]
+                self._forget(key)
         live: set[tuple[str, str]] = set()
         self.complete = self._first is None
         wanted: list[tuple[str, str]] = []
@@ -142,10 +143,10 @@ class Inbox:
         self._close_ids(closed)
         for key in list(self._decoded):
             if key not in live:
-                del self._decoded[key]
-                self._write_counts.pop(key, None)
-        self._keep_listed(live, open_entries)
-        return self._items(live)
+                self._forget(key)
+        items = self._items(live)
+        self._keep_listed(items, open_entries)
+        return items
 
     def _items(self, live: set[tuple[str, str]]) -> list[PendingInterrupt]:
         """The decoded tickets of `live`, oldest first. Checkpoint ids sort by creation time
@@ -164,17 +165,20 @@ class Inbox:
                 pending.add(key)
         return pending
 
-    def _keep_listed(self, live: set[tuple[str, str]], open_entries: list[dict]) -> None:
-        """List the oldest open tickets on their entries, where the listing is not this
-        decode's already (see hitl.listing): a handful of writes when tickets come or go."""
+    def _keep_listed(self, items: list[PendingInterrupt], open_entries: list[dict]) -> None:
+        """List the oldest open tickets (`items` is oldest first) on their entries, once a
+        decode (see hitl.listing): where another process listed one otherwise (another
+        graph's kinds), the last to decode it wins, and nobody writes it back and forth."""
         if not may_list(self.store):  # asked each time: a graph loaded later may encrypt
             return
         entries = {(entry["thread_id"], entry["checkpoint_id"]): entry for entry in open_entries}
-        listable = (key for key in live if key in entries and self._decoded[key])
-        oldest = sorted(listable, key=lambda key: key[::-1])
+        oldest = dict.fromkeys((i.thread_id, i.checkpoint_id) for i in items)
         requests = []
-        for key in oldest[:LISTED_OLDEST]:
+        for key in [key for key in oldest if key in entries][:LISTED_OLDEST]:
+            if key in self._listed:
+                continue
             listing = listing_of(self._decoded[key])
+            self._listed.add(key)
             if entries[key].get("listed") != (mark := fingerprint(listing)):
                 requests.append(
                     UpdateOne(
@@ -184,6 +188,12 @@ class Inbox:
                 )
         if requests:
             self.store.inbox.bulk_write(requests, ordered=False)
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        """Drop a cached decode, and with it what this process listed of it."""
+        del self._decoded[key]
+        self._write_counts.pop(key, None)
+        self._listed.discard(key)
 
     def _exact_lookups(self) -> bool:
         if self._exact is None:

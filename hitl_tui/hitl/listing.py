@@ -96,7 +96,7 @@ def read_listed(store: Store) -> list[ListedTicket]:
         return []
     tickets = {}
     for entry in entries:
-        for ticket in _tickets_of(entry)[:PER_ENTRY]:
+        for ticket in _tickets_of(entry):
             tickets.setdefault((ticket.thread_id, ticket.interrupt_id), ticket)
     return sorted(tickets.values(), key=lambda t: (t.checkpoint_id, t.thread_id, t.interrupt_id))
 
@@ -112,7 +112,7 @@ def _tickets_of(entry: dict) -> list[ListedTicket]:
     if not isinstance(checkpoint_id, str) or not isinstance(listing, list):
         return []
     tickets = []
-    for shown in listing:
+    for shown in listing[:PER_ENTRY]:
         if not isinstance(shown, dict):
             continue
         interrupt_id, kind, summary, created_at = (

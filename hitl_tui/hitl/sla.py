@@ -117,6 +117,11 @@ def by_urgency(items: Iterable[Any]) -> list[Any]:
     return sorted(items, key=lambda item: getattr(item, "due_at", None) or far)
 
 
+def ranked(items: Iterable[Any], policy: SlaPolicy) -> list[Any]:
+    """`items` stamped with their deadlines, most urgent first: the inbox's order."""
+    return by_urgency(stamp(items, policy))
+
+
 def deadline_text(item: Any, now: datetime) -> str | None:
     """`-4m10s` while time is left, `!2m05s` once overdue (a marker, not colour alone);
     six characters at most, the width of the inbox's age column."""
